@@ -1,0 +1,60 @@
+"""The command line: python -m lessons sync | threads [--workers N], as the lesson runs them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from urllib.parse import urlsplit
+
+from .runs import run
+from .sites import COPIES, SitesUnreachable, stop_demo_sites
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        """One clear line, not the whole usage, then exit 2."""
+        self.exit(2, f"error: {message} (see python -m lessons --help)\n")
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = _Parser(
+        prog="python -m lessons",
+        description="Download the lesson's 160 pages, synchronously or with threads.",
+    )
+    parser.add_argument("mode", choices=["sync", "threads"], help="which program to run")
+    parser.add_argument("--workers", type=int, default=5, help="max_workers (threads only)")
+    parser.add_argument("--copies", type=int, default=COPIES, help="pages per site (80)")
+    parser.add_argument(
+        "--url", action="append", help="download this page instead of the two sites (repeatable)"
+    )
+    parser.add_argument("--real", action="store_true", help="the real sites, not the demo")
+    parser.add_argument("--quiet", action="store_true", help="do not print J/R marks")
+    args = parser.parse_args(argv)
+    if args.copies < 1:
+        parser.error(f"--copies must be 1 or more; got {args.copies}")
+    for url in args.url or []:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            parser.error(f"--url {url!r} is not a web address like http://127.0.0.1:8000/")
+    if args.url and args.real:
+        parser.error("--url and --real cannot go together: choose the pages one way")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    sites = args.url * args.copies if args.url else ("real" if args.real else "demo")
+    try:
+        result = run(args.mode, args.workers, sites=sites, copies=args.copies, quiet=args.quiet)
+    except (ValueError, SitesUnreachable) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        stop_demo_sites()
+    if result.interrupted:
+        return 130
+    return 0 if result.done == result.pages else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

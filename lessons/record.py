@@ -1,0 +1,229 @@
+"""The run record: one Download per page, kept around the lesson's code, never inside it."""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import sys
+import threading
+import time
+import types
+from collections.abc import Callable
+
+import requests
+
+from .sites import TIMEOUT, site_letter
+
+_here = threading.local()  # the recorder of the download that runs on this thread, if any
+
+
+def mark(response: requests.Response) -> None:
+    """Show that a page has arrived: J or R, as the lesson prints."""
+    letter = site_letter(response.url)
+    recorder = getattr(_here, "recorder", None)
+    if recorder is None:
+        sys.stdout.write(letter)  # one write per mark: marks from threads never interleave
+        sys.stdout.flush()
+    else:
+        recorder._arrived(response, letter)
+
+
+@dataclasses.dataclass
+class Download:
+    """One page: which site, which thread fetched it, when (seconds into the run), what came."""
+
+    url: str
+    letter: str
+    thread: str
+    start: float
+    end: float = 0.0
+    bytes: int = 0
+    status: int | None = None
+    error: str | None = None  # why it failed, in a few words; None when it arrived
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclasses.dataclass
+class Run:
+    """What a run did: its downloads in order of arrival and its elapsed time."""
+
+    mode: str
+    max_workers: int | None
+    pages: int
+    downloads: list[Download]
+    elapsed: float
+    stopped: bool = False  # Stop was pressed, or the kernel interrupted
+    interrupted: bool = False
+
+    @property
+    def done(self) -> int:
+        return sum(d.ok for d in self.downloads)
+
+    @property
+    def failed(self) -> int:
+        return sum(not d.ok for d in self.downloads)
+
+    @property
+    def failures(self) -> collections.Counter:
+        """How many pages failed for each reason."""
+        return collections.Counter(d.error for d in self.downloads if not d.ok)
+
+    @property
+    def threads(self) -> list[str]:
+        """The threads that downloaded, in order of their first download."""
+        return list(dict.fromkeys(d.thread for d in sorted(self.downloads, key=lambda d: d.start)))
+
+    def summary(self) -> list[str]:
+        """The lines printed after the marks; the last one is the lesson's own."""
+        lines = []
+        if self.interrupted or self.stopped:
+            why = "Interrupted" if self.interrupted else "Stopped"
+            lines.append(f"{why} after {self.done} of {self.pages} pages.")
+        if self.failed:
+            reasons = ", ".join(f"{n} x {why}" for why, n in self.failures.most_common())
+            lines.append(f"Failed {self.failed} of {self.pages} pages: {reasons}.")
+        lines.append(f"Downloaded {self.done} in {self.elapsed:.2f} seconds")
+        return lines
+
+    def __repr__(self) -> str:
+        workers = "" if self.max_workers is None else f", max_workers={self.max_workers}"
+        return f"<Run {self.mode}{workers}: {self.summary()[-1]}>"
+
+
+def describe(error: BaseException) -> str:
+    """A failed download's reason in a few words, the same for every page that failed alike."""
+    text = str(error)
+    if isinstance(error, requests.HTTPError) and error.response is not None:
+        return f"HTTP {error.response.status_code}"
+    if isinstance(error, (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)):
+        return "not a web address (http:// or https://)"
+    if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.URLRequired)):
+        return "not a valid web address"
+    if isinstance(error, requests.ConnectTimeout):
+        return f"no connection within {TIMEOUT} s"
+    if isinstance(error, requests.Timeout):
+        return f"no answer within {TIMEOUT} s"
+    if isinstance(error, requests.ConnectionError):
+        if "NameResolution" in text or "Name or service not known" in text:
+            return "host name not found"
+        if "refused" in text:
+            return "connection refused (is the server running?)"
+        if "without response" in text or "reset" in text.lower() or "aborted" in text.lower():
+            return "connection dropped by the server"
+        return "connection failed"
+    return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
+
+
+class Recorder:
+    """Collects the downloads of one run, and tells listeners as each page arrives."""
+
+    def __init__(
+        self,
+        on_mark: Callable[[str], None] | None = None,
+        on_download: Callable[[Download], None] | None = None,
+    ) -> None:
+        self.on_mark = on_mark  # gets "J", "R", or "x" for a failed page
+        self.on_download = on_download  # gets each Download when it ends
+        self.downloads: list[Download] = []
+        self.started = time.perf_counter()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    def stop(self) -> None:
+        """Ask the run to fetch no more pages; those already in flight finish."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def _arrived(self, response: requests.Response, letter: str) -> None:
+        _here.download.status = response.status_code
+        _here.download.letter = letter
+
+    def wrap(self, download_site: Callable) -> Callable:
+        """The lesson's download_site, recorded: timed, and never raising for one bad page."""
+
+        def recorded(url, *args, **kwargs):
+            if self._stop.is_set():
+                return None  # stopped: the remaining pages are skipped, not fetched
+            download = Download(
+                url=str(url),
+                letter=site_letter(str(url)),
+                thread=threading.current_thread().name,
+                start=time.perf_counter() - self.started,
+            )
+            _here.recorder, _here.download = self, download
+            try:
+                download.bytes = download_site(url, *args, **kwargs) or 0
+            except Exception as error:  # one bad page is reported, the run goes on
+                download.error = describe(error)
+                if isinstance(error, requests.HTTPError) and error.response is not None:
+                    download.status = error.response.status_code
+            finally:
+                _here.recorder = _here.download = None
+                download.end = time.perf_counter() - self.started
+            with self._lock:
+                self.downloads.append(download)
+            if self.on_mark is not None:
+                self.on_mark(download.letter if download.ok else "x")
+            if self.on_download is not None:
+                self.on_download(download)
+            return download.bytes
+
+        return recorded
+
+
+def rebound(function: types.FunctionType, **names) -> types.FunctionType:
+    """A copy of `function` that sees `names` in place of its module's globals of those names.
+
+    This lets a run call the lesson's own download_all_sites with a recorded download_site,
+    without changing the module that a learner reads (and that another run may use meanwhile).
+    """
+    copy = types.FunctionType(
+        function.__code__,
+        {**function.__globals__, **names},
+        function.__name__,
+        function.__defaults__,
+        function.__closure__,
+    )
+    copy.__kwdefaults__ = function.__kwdefaults__
+    return copy
+
+
+def record_run(
+    program: types.ModuleType,
+    sites: list[str],
+    recorder: Recorder,
+    mode: str,
+    max_workers: int | None = None,
+) -> Run:
+    """Run a program's download_all_sites over `sites` with every download recorded."""
+    download_all_sites = rebound(
+        program.download_all_sites, download_site=recorder.wrap(program.download_site)
+    )
+    interrupted = False
+    recorder.started = start = time.perf_counter()
+    try:
+        if max_workers is None:
+            download_all_sites(sites)
+        else:
+            download_all_sites(sites, max_workers=max_workers)
+    except KeyboardInterrupt:
+        recorder.stop()
+        interrupted = True
+    elapsed = time.perf_counter() - start
+    with recorder._lock:
+        downloads = sorted(recorder.downloads, key=lambda d: d.end)
+    return Run(
+        mode=mode,
+        max_workers=max_workers,
+        pages=len(sites),
+        downloads=downloads,
+        elapsed=elapsed,
+        stopped=recorder.stopping and not interrupted,
+        interrupted=interrupted,
+    )

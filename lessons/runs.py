@@ -1,0 +1,97 @@
+"""One call to run the lesson's programs, timed and recorded, with their input checked."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from . import synchronous, threaded
+from .record import Download, Recorder, Run, record_run
+from .sites import COPIES, get_sites
+
+PROGRAMS = {"sync": synchronous, "threads": threaded}
+MAX_WORKERS = 1000  # more threads than that is never faster here, and costs memory
+
+
+def check_max_workers(max_workers, pages: int | None = None) -> int:
+    """Return max_workers if it is a count the threaded program can use; else raise ValueError."""
+    if isinstance(max_workers, bool) or not isinstance(max_workers, int):
+        raise ValueError(
+            f"max_workers must be a whole number from 1 to {MAX_WORKERS}; got {max_workers!r}"
+        )
+    if max_workers < 1:
+        raise ValueError(
+            f"max_workers must be at least 1 (one worker thread downloads one page at a time); "
+            f"got {max_workers}"
+        )
+    if max_workers > MAX_WORKERS:
+        more = f" and more than the {pages} pages" if pages else ""
+        raise ValueError(
+            f"max_workers={max_workers} is too many{more}: use 1 to {MAX_WORKERS}. "
+            "The pool never starts more threads than there are pages, and each one costs "
+            "start-up time and memory."
+        )
+    return max_workers
+
+
+def check_sites(sites, copies: int = COPIES) -> list[str]:
+    """The pages to download: "demo", "real", None (LESSONS_SITES or demo), or a list of URLs."""
+    if sites is None or (isinstance(sites, str) and sites.lower() in ("demo", "real")):
+        return get_sites(sites, copies)
+    if isinstance(sites, str) or not all(isinstance(url, str) for url in sites):
+        raise ValueError(f"sites must be 'demo', 'real' or a list of URLs; got {sites!r}")
+    return list(sites)
+
+
+def _print_mark(letter: str) -> None:
+    sys.stdout.write(letter)
+    sys.stdout.flush()
+
+
+def run(
+    mode: str = "threads",
+    max_workers: int = 5,
+    *,
+    sites=None,
+    copies: int = COPIES,
+    quiet: bool = False,
+    show: bool = True,
+    on_mark: Callable[[str], None] | None = None,
+    on_download: Callable[[Download], None] | None = None,
+    recorder: Recorder | None = None,
+) -> Run:
+    """Run the lesson's synchronous ("sync") or threaded ("threads") program and time it.
+
+    Prints J or R as each page arrives (not with quiet=True) and, with show=True, the lesson's
+    closing line "Downloaded 160 in N seconds". Returns the Run: every download, with its
+    thread and times, for plots and checks.
+    """
+    if mode not in PROGRAMS:
+        raise ValueError(f"mode must be one of {list(PROGRAMS)}; got {mode!r}")
+    sites = check_sites(sites, copies)
+    workers = check_max_workers(max_workers, len(sites)) if mode == "threads" else None
+    if recorder is None:
+        recorder = Recorder()
+    if on_mark is None and not quiet:
+        on_mark = _print_mark
+    recorder.on_mark = on_mark
+    if on_download is not None:
+        recorder.on_download = on_download
+    result = record_run(PROGRAMS[mode], sites, recorder, mode, workers)
+    if show:
+        marks = "\n" if on_mark is _print_mark and result.downloads else ""
+        print(marks + "\n".join(result.summary()))
+    return result
+
+
+def run_sync(**options) -> Run:
+    """The synchronous program over the lesson's 160 pages."""
+    return run("sync", **options)
+
+
+def run_threads(max_workers: int = 5, **options) -> Run:
+    """The threaded program over the lesson's 160 pages."""
+    return run("threads", max_workers, **options)
+
+
+__all__ = ["COPIES", "MAX_WORKERS", "check_max_workers", "run", "run_sync", "run_threads"]

@@ -1,0 +1,118 @@
+"""The site sets: the demo sites on loopback (the default) or the lesson's two real sites."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import time
+from urllib.parse import urlsplit
+
+import requests
+
+from .demo_server import DemoSites
+
+TIMEOUT = 5  # seconds: no request of the course waits longer for an answer
+COPIES = 80  # the lesson downloads 80 copies of each site: 160 pages
+REAL_SITES = {"Jython": "https://www.jython.org", "Real Python": "https://realpython.com"}
+REAL_CHECK_SECONDS = 4
+
+_lock = threading.Lock()
+_demo: DemoSites | None = None
+_letters: dict[str, str] = {}  # origin -> letter of the demo sites started here
+
+
+class SitesUnreachable(RuntimeError):
+    """The real sites did not answer; the message says how to go back to the demo sites."""
+
+
+def start_demo_sites() -> DemoSites:
+    """Start the demo sites, or return them if they already run in this process."""
+    global _demo
+    with _lock:
+        if _demo is None or not _demo.running:
+            _demo = DemoSites()
+            for name, url in _demo.urls.items():
+                _letters[_origin(url)] = name[0]
+        return _demo
+
+
+def stop_demo_sites() -> None:
+    """Stop the demo sites of this process, if they run."""
+    global _demo
+    with _lock:
+        if _demo is not None:
+            _demo.stop()
+            _demo = None
+
+
+atexit.register(stop_demo_sites)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def register_letters(urls: dict[str, str]) -> None:
+    """Name the letter shown for each site of a server started elsewhere ({name: url})."""
+    for name, url in urls.items():
+        _letters[_origin(url)] = name[0]
+
+
+def site_letter(url: str) -> str:
+    """J for the Jython site, R for Real Python: the mark the lesson prints for a page."""
+    letter = _letters.get(_origin(url))
+    if letter:
+        return letter
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
+    return next((c.upper() for c in host if c.isalpha()), "*")
+
+
+def real_sites_reachable(seconds: float = REAL_CHECK_SECONDS) -> None:
+    """Raise SitesUnreachable unless both real sites answer within a few seconds."""
+    problems: dict[str, str] = {}
+
+    def probe(name: str, url: str) -> None:
+        try:
+            requests.head(url, timeout=(seconds / 2, seconds / 2), allow_redirects=True)
+        except requests.RequestException as error:
+            problems[name] = type(error).__name__
+
+    threads = {
+        name: threading.Thread(target=probe, args=(name, url), daemon=True)
+        for name, url in REAL_SITES.items()
+    }
+    for thread in threads.values():
+        thread.start()
+    deadline = time.monotonic() + seconds
+    for name, thread in threads.items():
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        if thread.is_alive():
+            problems.setdefault(name, "no answer")
+    if problems:
+        which = ", ".join(f"{name} ({why})" for name, why in problems.items())
+        raise SitesUnreachable(
+            f"The real sites cannot be reached: {which}. Is this machine online? "
+            "Use the demo sites instead: sites='demo', or unset LESSONS_SITES, "
+            "or leave out --real."
+        )
+
+
+def get_sites(which: str | None = None, copies: int = COPIES) -> list[str]:
+    """The lesson's list of pages: the two sites, `copies` times each, alternating.
+
+    `which` is "demo" (start the loopback demo sites) or "real"; by default the environment
+    variable LESSONS_SITES decides, and without it the demo sites are used.
+    """
+    which = (which or os.environ.get("LESSONS_SITES") or "demo").strip().lower()
+    if not isinstance(copies, int) or isinstance(copies, bool) or copies < 1:
+        raise ValueError(f"copies must be a whole number of 1 or more; got {copies!r}")
+    if which == "demo":
+        urls = list(start_demo_sites().urls.values())
+    elif which == "real":
+        real_sites_reachable()
+        urls = list(REAL_SITES.values())
+    else:
+        raise ValueError(f"sites must be 'demo' or 'real' (or a list of URLs); got {which!r}")
+    return urls * copies

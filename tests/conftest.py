@@ -1,0 +1,49 @@
+"""Shared fixtures: fast demo sites on loopback, started and stopped by each test that asks."""
+
+import socket
+
+import pytest
+
+from lessons import sites as site_sets
+from lessons.demo_server import DemoSites, SiteProfile
+from lessons.sites import register_letters
+
+FAST = (
+    SiteProfile("Jython", latency=0.005, page_kb=4),
+    SiteProfile("Real Python", latency=0.005, page_kb=4),
+)
+
+
+@pytest.fixture
+def fast_sites():
+    """Two demo sites that answer in 5 ms, so a whole lesson run takes about a second."""
+    with DemoSites(FAST) as sites:
+        register_letters(sites.urls)
+        yield sites
+
+
+@pytest.fixture
+def fast_pages(fast_sites):
+    """The lesson's 160 pages, on the fast demo sites."""
+    return list(fast_sites.urls.values()) * 80
+
+
+@pytest.fixture
+def unreachable_real_sites(monkeypatch):
+    """Stand-ins for the real sites on loopback: one refuses, one accepts but never answers."""
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        refused_port = closed.getsockname()[1]
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    monkeypatch.setattr(
+        site_sets,
+        "REAL_SITES",
+        {
+            "Jython": f"http://127.0.0.1:{refused_port}/",
+            "Real Python": f"http://127.0.0.1:{silent.getsockname()[1]}/",
+        },
+    )
+    yield
+    silent.close()

@@ -1,0 +1,89 @@
+"""The command line: python -m lessons sync | threads, its last line, and its one-line errors."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+from lessons.__main__ import main
+
+LAST_LINE = re.compile(r"^Downloaded (\d+) in \d+\.\d+ seconds$")
+
+
+def test_threads_on_a_fresh_process_prints_marks_and_the_last_line():
+    env = {k: v for k, v in os.environ.items() if k != "LESSONS_SITES"}
+    done = subprocess.run(
+        [sys.executable, "-m", "lessons", "threads"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert set(lines[0]) == {"J", "R"} and len(lines[0]) == 160
+    assert LAST_LINE.match(lines[-1]).group(1) == "160"
+
+
+@pytest.mark.parametrize("mode", ["sync", "threads"])
+def test_url_copies_and_quiet(fast_sites, capsys, mode):
+    url = fast_sites.urls["Jython"]
+    assert main([mode, "--url", url, "--copies", "7", "--quiet", "--workers", "3"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1 and LAST_LINE.match(out[0]).group(1) == "7"
+
+
+def test_two_urls_alternate_like_the_lesson(fast_sites, capsys):
+    jython, real_python = fast_sites.urls.values()
+    assert main(["sync", "--url", jython, "--url", real_python, "--copies", "3"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "JRJRJR"
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["threads", "--workers", "0"], "error: max_workers must be at least 1"),
+        (["threads", "--workers", "-2"], "error: max_workers must be at least 1"),
+        (["threads", "--workers", "10000"], "error: max_workers=10000 is too many"),
+        (["threads", "--workers", "five"], "error: argument --workers: invalid int value"),
+        (["threads", "--copies", "0"], "error: --copies must be 1 or more"),
+        (["threads", "--url", "www.example"], "error: --url 'www.example' is not a web address"),
+        (["faster"], "error: argument mode: invalid choice"),
+    ],
+)
+def test_bad_input_exits_nonzero_with_one_clear_line(capsys, argv, message):
+    try:
+        code = main(argv)
+    except SystemExit as exit:
+        code = exit.code
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err.startswith(message)
+    assert captured.err.count("\n") == 1 and captured.out == ""
+
+
+def test_a_closed_port_ends_with_a_summary_not_tracebacks(capsys):
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{closed.getsockname()[1]}/"
+    start = time.monotonic()
+    assert main(["threads", "--url", url, "--copies", "20"]) == 1
+    assert time.monotonic() - start < 5
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "x" * 20,
+        "Failed 20 of 20 pages: 20 x connection refused (is the server running?).",
+        lines[-1],
+    ]
+    assert LAST_LINE.match(lines[-1]).group(1) == "0"
+
+
+def test_real_sites_offline_is_one_line(capsys, unreachable_real_sites):
+    assert main(["threads", "--real"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: The real sites cannot be reached") and err.count("\n") == 1

@@ -1,0 +1,194 @@
+"""The demo sites: latency as configured under load, one write per answer, clean start and stop."""
+
+import http.client
+import socket
+import socketserver
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+
+from lessons import sites as site_sets
+from lessons.demo_server import DemoSites, SiteProfile, make_page
+
+
+def timed_get(port: int, path: str = "/") -> tuple[float, int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        start = time.perf_counter()
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
+        return time.perf_counter() - start, response.status, body
+    finally:
+        connection.close()
+
+
+CLIENT = """
+import http.client, sys, threading, time
+ports = [int(p) for p in sys.argv[1:]]
+connections = [
+    http.client.HTTPConnection("127.0.0.1", ports[i % 2], timeout=10) for i in range(160)
+]
+for connection in connections:
+    connection.connect()
+ready = threading.Barrier(160, timeout=10)
+times = []
+def one(connection):
+    ready.wait()
+    start = time.perf_counter()
+    connection.request("GET", "/")
+    connection.getresponse().read()
+    times.append(time.perf_counter() - start)
+threads = [threading.Thread(target=one, args=(c,)) for c in connections]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join(timeout=20)
+print(" ".join(f"{t:.4f}" for t in times))
+"""
+
+
+def test_latency_holds_under_160_concurrent_requests():
+    """160 keep-alive connections (as 160 Sessions hold them) ask at the same moment.
+
+    The client runs in its own process, so that its 160 threads do not slow the server's.
+    """
+    latency = 0.2
+    profiles = (SiteProfile("Jython", latency), SiteProfile("Real Python", latency))
+    with DemoSites(profiles) as demo:
+        ports = [str(site.port) for site in demo.sites.values()]
+        client = subprocess.run(
+            [sys.executable, "-c", CLIENT, *ports], capture_output=True, text=True, timeout=60
+        )
+    times = [float(t) for t in client.stdout.split()]
+    assert len(times) == 160, client.stderr
+    assert latency <= statistics.median(times) <= latency * 1.2
+    assert max(times) <= latency * 1.2, sorted(times)[-5:]
+
+
+def test_jitter_is_bounded_and_reproducible():
+    profiles = (SiteProfile("Jython", 0.02, jitter=0.01),)
+    draws = []
+    for _ in range(2):
+        with DemoSites(profiles, seed=7) as demo:
+            site = demo.sites["Jython"]
+            draws.append([site._draw()[0] for _ in range(50)])
+    assert draws[0] == draws[1]
+    assert all(0.01 <= d <= 0.03 for d in draws[0])
+    assert len(set(draws[0])) > 10
+
+
+def test_each_answer_is_one_write(monkeypatch):
+    writes = []
+    original = socketserver._SocketWriter.write
+    monkeypatch.setattr(
+        socketserver._SocketWriter,
+        "write",
+        lambda self, b: writes.append(len(b)) or original(self, b),
+    )
+    demo = DemoSites((SiteProfile("Jython", 0.0, page_kb=30),))
+    with demo, requests.Session() as session:
+        for _ in range(5):
+            assert session.get(demo.urls["Jython"], timeout=5).status_code == 200
+    assert len(writes) == 5
+    assert all(n > 30 * 1000 for n in writes)
+
+
+def test_keep_alive_answers_are_not_delayed():
+    """Two writes per answer would add ~40 ms (Nagle + delayed ACK) to every request."""
+    with DemoSites((SiteProfile("Jython", 0.0),)) as demo, requests.Session() as session:
+        session.get(demo.urls["Jython"], timeout=5)
+        start = time.perf_counter()
+        for _ in range(20):
+            session.get(demo.urls["Jython"], timeout=5)
+        per_request = (time.perf_counter() - start) / 20
+    assert per_request < 0.02
+
+
+def test_pages_are_realistic_and_name_their_site():
+    with DemoSites() as demo:
+        for name, url in demo.urls.items():
+            response = requests.get(url + "any/path/../../etc/passwd?x=1", timeout=5)
+            assert response.status_code == 200
+            assert 10_000 < len(response.content) < 100_000
+            assert name in response.text
+            assert "root:" not in response.text
+    assert make_page("Jython", 24) == make_page("Jython", 24)
+
+
+def test_sites_listen_on_loopback_only_on_distinct_free_ports():
+    with DemoSites() as demo:
+        addresses = [site._server.server_address for site in demo.sites.values()]
+    assert [host for host, _ in addresses] == ["127.0.0.1", "127.0.0.1"]
+    assert addresses[0][1] != addresses[1][1]
+
+
+def test_start_is_fast_and_a_second_start_returns_the_running_sites():
+    site_sets.stop_demo_sites()
+    try:
+        start = time.perf_counter()
+        first = site_sets.start_demo_sites()
+        assert time.perf_counter() - start < 0.5
+        threads = threading.active_count()
+        second = site_sets.start_demo_sites()
+        assert second is first
+        assert threading.active_count() == threads
+    finally:
+        site_sets.stop_demo_sites()
+
+
+def test_stop_frees_the_ports_and_closes_open_connections():
+    baseline = threading.active_count()
+    demo = DemoSites()
+    ports = [site.port for site in demo.sites.values()]
+    client = socket.create_connection(("127.0.0.1", ports[0]), timeout=3)
+    client.sendall(b"GET / HTTP/1.1\r\nHost: demo\r\n\r\n")
+    assert client.recv(100).startswith(b"HTTP/1.1 200")
+    demo.stop()
+    deadline = time.monotonic() + 3
+    while client.recv(65536) and time.monotonic() < deadline:
+        pass  # the rest of the page, then the end of the stream: the server closed its side
+    client.close()
+    while threading.active_count() > baseline and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert threading.active_count() == baseline
+    for port in ports:
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        with socket.socket() as again:
+            again.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            again.bind(("127.0.0.1", port))
+
+
+def test_fault_knobs_errors_drops_and_throttle():
+    with DemoSites((SiteProfile("Jython", 0.0),)) as demo:
+        url = demo.urls["Jython"]
+        demo.configure("Jython", error_rate=1.0)
+        assert requests.get(url, timeout=5).status_code == 500
+        demo.configure("Jython", error_rate=0.0, drop_rate=1.0)
+        with pytest.raises(requests.ConnectionError):
+            requests.get(url, timeout=5)
+        demo.configure(drop_rate=0.0, latency=0.1, max_concurrent=2)
+        times = []
+        threads = [
+            threading.Thread(target=lambda: times.append(timed_get(demo.sites["Jython"].port)[0]))
+            for _ in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=5)
+        assert sorted(times)[-1] >= 0.19  # two waited for a free slot
+
+
+def test_configure_rejects_unknown_names_and_settings():
+    with DemoSites() as demo:
+        with pytest.raises(ValueError, match="no demo site named 'Python'"):
+            demo.configure("Python", latency=1)
+        with pytest.raises(ValueError, match="unknown setting 'speed'"):
+            demo.configure(speed=1)

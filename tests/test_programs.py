@@ -1,0 +1,123 @@
+"""The lesson's two programs against the demo sites: 160 pages, J and R marks, the record."""
+
+import inspect
+import threading
+
+import pytest
+
+import lessons
+from lessons import synchronous, threaded
+from lessons.record import Recorder, record_run
+
+
+def test_sync_downloads_160_pages_in_regular_order(fast_pages, capsys):
+    result = lessons.run_sync(sites=fast_pages)
+    out = capsys.readouterr().out
+    marks, last = out.splitlines()[0], out.splitlines()[-1]
+    assert marks == "JR" * 80
+    assert last.startswith("Downloaded 160 in ") and last.endswith(" seconds")
+    assert result.done == 160 and result.failed == 0
+    assert result.threads == [threading.current_thread().name]
+
+
+def test_threads_download_160_pages_with_j_and_r(fast_pages, capsys):
+    result = lessons.run_threads(5, sites=fast_pages)
+    marks = capsys.readouterr().out.splitlines()[0]
+    assert sorted(marks) == sorted("JR" * 80)
+    assert result.done == 160
+    assert 1 < len(result.threads) <= 5
+    assert all(d.bytes > 1000 and d.status == 200 for d in result.downloads)
+
+
+def test_the_default_sites_are_the_demo_sites(capsys):
+    result = lessons.run_threads(20)
+    assert result.done == 160
+    assert set(capsys.readouterr().out.splitlines()[0]) == {"J", "R"}
+    demo_urls = set(lessons.start_demo_sites().urls.values())
+    assert {d.url for d in result.downloads} == demo_urls
+
+
+def test_quiet_prints_no_marks_but_the_last_line(fast_pages, capsys):
+    lessons.run_threads(5, sites=fast_pages, quiet=True)
+    out = capsys.readouterr().out
+    assert out.startswith("Downloaded 160 in ")
+    assert "J" not in out and "R" not in out
+
+
+def test_each_download_is_recorded_with_thread_and_times(fast_pages):
+    result = lessons.run_threads(4, sites=fast_pages, quiet=True, show=False)
+    assert len(result.downloads) == 160
+    for d in result.downloads:
+        assert 0 <= d.start < d.end <= result.elapsed + 0.01
+        assert d.letter in "JR" and d.thread.startswith("ThreadPoolExecutor")
+    assert [d.end for d in result.downloads] == sorted(d.end for d in result.downloads)
+
+
+def test_the_lesson_code_stays_short_and_free_of_bookkeeping():
+    for module in (synchronous, threaded):
+        source = inspect.getsource(module)
+        code = [line for line in source.splitlines() if line.strip()]
+        assert len(code) <= 25, module.__name__
+        for word in ("perf_counter", "Recorder", "append", "time."):
+            assert word not in source, (module.__name__, word)
+    assert "thread_local = threading.local()" in inspect.getsource(threaded)
+    assert "ThreadPoolExecutor(max_workers=max_workers)" in inspect.getsource(threaded)
+
+
+def test_recording_does_not_change_the_modules_a_learner_reads(fast_pages):
+    before = threaded.download_site
+    record_run(threaded, fast_pages[:10], Recorder(), "threads", 2)
+    assert threaded.download_site is before
+
+
+def test_the_lesson_code_runs_plainly_too(fast_pages, capsys):
+    """Called directly, as a learner may, it prints its marks and returns the sizes."""
+    sizes = threaded.download_all_sites(fast_pages[:10], max_workers=3)
+    assert len(sizes) == 10 and all(size > 1000 for size in sizes)
+    assert sorted(capsys.readouterr().out) == sorted("JR" * 5)
+
+
+def test_a_failing_page_is_summarised_not_raised(fast_sites, capsys):
+    fast_sites.configure("Jython", error_rate=1.0)
+    result = lessons.run_threads(5, sites=list(fast_sites.urls.values()) * 5)
+    lines = capsys.readouterr().out.splitlines()
+    assert result.done == 5 and result.failed == 5
+    assert lines[0].count("x") == 5 and lines[0].count("R") == 5
+    assert lines[-2] == "Failed 5 of 10 pages: 5 x HTTP 500."
+    assert lines[-1].startswith("Downloaded 5 in ")
+
+
+def test_stop_skips_the_remaining_pages(fast_pages):
+    recorder = Recorder()
+    recorder.on_download = lambda d: recorder.stop() if len(recorder.downloads) >= 20 else None
+    result = lessons.run_threads(2, sites=fast_pages, recorder=recorder, show=False, quiet=True)
+    assert result.stopped and 20 <= result.done < 30
+    assert result.summary()[0] == f"Stopped after {result.done} of 160 pages."
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (0, "max_workers must be at least 1"),
+        (-3, "max_workers must be at least 1"),
+        (2.5, "max_workers must be a whole number from 1 to 1000; got 2.5"),
+        ("5", "max_workers must be a whole number from 1 to 1000; got '5'"),
+        (True, "max_workers must be a whole number"),
+        (None, "max_workers must be a whole number"),
+        (10_000, "max_workers=10000 is too many and more than the 160 pages: use 1 to 1000"),
+    ],
+)
+def test_bad_worker_counts_get_a_clear_error(fast_pages, value, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        lessons.run_threads(value, sites=fast_pages)
+
+
+def test_bad_mode_and_sites_get_a_clear_error():
+    with pytest.raises(ValueError, match=r"mode must be one of \['sync', 'threads'\]"):
+        lessons.run("fast")
+    with pytest.raises(
+        ValueError, match="sites must be 'demo', 'real' or a list of URLs; got 'mars'"
+    ):
+        lessons.run("threads", sites="mars")
+    with pytest.raises(ValueError, match="copies must be a whole number of 1 or more"):
+        lessons.run("threads", copies=0)
