@@ -1,6 +1,8 @@
 """Threads in Python: the course's helper package. It only hands on names from its modules."""
 
 from .demo_server import DemoSites, SiteProfile
+from .exercises import check_floor, check_sync_estimate
+from .notebook import compare, order, plot_timeline, setup, show_source, waiting
 from .record import Download, Recorder, Run, mark
 from .runs import MAX_WORKERS, check_max_workers, run, run_sync, run_threads
 from .sites import (
@@ -11,23 +13,34 @@ from .sites import (
     start_demo_sites,
     stop_demo_sites,
 )
+from .worker_explorer import Explorer, explorer
 
 __all__ = [
     "MAX_WORKERS",
     "REAL_SITES",
     "TIMEOUT",
     "DemoSites",
+    "Explorer",
     "Download",
     "Recorder",
     "Run",
     "SiteProfile",
     "SitesUnreachable",
+    "check_floor",
     "check_max_workers",
+    "check_sync_estimate",
+    "compare",
+    "explorer",
     "get_sites",
     "mark",
+    "order",
+    "plot_timeline",
     "run",
     "run_sync",
     "run_threads",
+    "setup",
+    "show_source",
     "start_demo_sites",
     "stop_demo_sites",
+    "waiting",
 ]

@@ -1,0 +1,104 @@
+"""What notebook cells call: the environment check, code shown from the source, plots."""
+
+from __future__ import annotations
+
+import inspect
+import platform
+import statistics
+from importlib import metadata
+
+from .plotting import timeline_png
+from .record import Run
+from .sites import start_demo_sites
+
+
+def _version(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def setup():
+    """Check the environment, start the demo sites (once), and show a widget that must render.
+
+    Safe to run any number of times: the demo sites keep their addresses.
+    """
+    import ipywidgets
+
+    problems = []
+    if _version("jupyterlab_widgets") is None:
+        problems.append(
+            "The JupyterLab widget extension is missing: "
+            "python -m pip install -r requirements.txt, then restart JupyterLab."
+        )
+    demo = start_demo_sites()
+    print(
+        f"Python {platform.python_version()}, ipywidgets {ipywidgets.__version__}, "
+        f"JupyterLab widgets {_version('jupyterlab_widgets')}"
+    )
+    for name, url in demo.urls.items():
+        profile = demo.sites[name].profile
+        print(f"Demo site {name}: {url} (answers in about {profile.latency * 1000:.0f} ms)")
+    for problem in problems:
+        print("PROBLEM:", problem)
+    check = ipywidgets.Valid(
+        value=not problems,
+        description="widgets",
+        readout="ready" if not problems else "see above",
+        style={"description_width": "initial"},
+    )
+    check.add_class("lessons-ready")
+    return check
+
+
+def show_source(obj) -> object:
+    """The code of a function or module of the package, highlighted: what the cell below runs."""
+    from IPython.display import Code
+
+    return Code(inspect.getsource(obj), language="python")
+
+
+def plot_timeline(run: Run) -> object:
+    """One run's timeline, one lane per thread, as an image in the cell's output."""
+    from IPython.display import Image
+
+    return Image(data=timeline_png(run), format="png")
+
+
+def waiting(run: Run) -> None:
+    """How much of a run was waiting for the network, and how long each site took to answer."""
+    busy = sum(d.end - d.start for d in run.downloads)
+    print(f"{len(run.downloads)} pages in {run.elapsed:.2f} s.")
+    for letter in sorted({d.letter for d in run.downloads}):
+        times = [d.end - d.start for d in run.downloads if d.letter == letter]
+        print(
+            f"  {letter}: {len(times)} pages, {statistics.mean(times) * 1000:.0f} ms each "
+            f"on average, {sum(times):.2f} s in all"
+        )
+    threads = len(run.threads)
+    print(
+        f"Time spent waiting for answers, added over {threads} thread{'s' * (threads > 1)}: "
+        f"{busy:.2f} s, {busy / run.elapsed:.0%} of the elapsed time."
+    )
+
+
+def compare(slow: Run, fast: Run) -> float:
+    """Print how much faster `fast` was than `slow`, both measured in this kernel."""
+    ratio = slow.elapsed / fast.elapsed
+    print(
+        f"{slow.mode}: {slow.elapsed:.2f} s; {fast.mode} with max_workers={fast.max_workers}: "
+        f"{fast.elapsed:.2f} s. That is {ratio:.1f} times faster, on this machine, just now."
+    )
+    return ratio
+
+
+def order(run: Run) -> None:
+    """How far the marks are from the regular J R J R ... of the synchronous program."""
+    letters = "".join(d.letter for d in run.downloads)
+    repeats = sum(a == b for a, b in zip(letters, letters[1:], strict=False))
+    print(letters)
+    print(
+        f"{repeats} of {len(letters) - 1} neighbours are the same letter "
+        f"(the synchronous program: 0, always J R J R ...)."
+    )

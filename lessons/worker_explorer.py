@@ -1,0 +1,221 @@
+"""The worker explorer: slide max_workers, press Run, and watch the threads on one redrawn figure.
+
+It follows the lesson's GUI-thread pattern: the downloads run in a background thread, so the
+notebook stays responsive; worker threads only append what they did to a list; and one thread,
+the explorer's own, turns that list into widget state (progress, marks, figure) ten times a
+second. Nothing is printed from a thread, so nothing lands in whatever cell runs at the time.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import ipywidgets as widgets
+
+from .plotting import explorer_png
+from .record import Download, Recorder, Run
+from .runs import run as run_program
+
+REFRESH = 0.1  # seconds between two updates of the widgets while a run goes on
+MAX_SLIDER = 64
+PARTS = ["workers", "mode", "run", "stop", "clear", "progress", "status", "marks", "figure"]
+
+_current: Explorer | None = None  # the explorer shown last; a new one replaces it
+_current_lock = threading.Lock()
+
+
+class Explorer:
+    """The widgets, the history of runs, and the one run that may go on at a time."""
+
+    def __init__(self, runs: list[Run] = (), max_workers: int = 5, sites=None) -> None:
+        self.sites = sites
+        self.history: list[Run] = [run for run in runs if run is not None]
+        self.last: Run | None = self.history[-1] if self.history else None
+        self._lock = threading.Lock()  # guards history, last and the running run
+        self._recorder: Recorder | None = None
+        self._closed = False
+        self.finished = threading.Event()
+        self.finished.set()
+
+        full = widgets.Layout(width="auto")
+        self.workers = widgets.IntSlider(
+            value=max_workers, min=1, max=MAX_SLIDER, description="max_workers",
+            continuous_update=False, style={"description_width": "initial"},
+            layout=widgets.Layout(width="420px"),
+        )  # fmt: skip
+        self.mode = widgets.ToggleButtons(
+            options=[("synchronous", "sync"), ("threaded", "threads")], value="threads"
+        )
+        self.run_button = widgets.Button(description="Run", button_style="success", icon="play")
+        self.stop_button = widgets.Button(description="Stop", icon="stop", disabled=True)
+        self.clear_button = widgets.Button(description="Clear", icon="trash")
+        self.progress = widgets.IntProgress(value=0, min=0, max=160, description="pages")
+        self.status = widgets.Label("Choose max_workers and press Run.")
+        self.marks = widgets.HTML(layout=full)
+        self.figure = widgets.Image(format="png", layout=widgets.Layout(width="100%"))
+        for widget, name in zip(self._parts(), PARTS, strict=True):
+            widget.add_class(f"lessons-{name}")  # names the browser tests find them by
+        self.run_button.on_click(self.run)
+        self.stop_button.on_click(self.stop)
+        self.clear_button.on_click(self.clear)
+        self.mode.observe(self._mode_changed, names="value")
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.mode, self.workers]),
+                widgets.HBox([self.run_button, self.stop_button, self.clear_button]),
+                widgets.HBox([self.progress, self.status]),
+                self.marks,
+                self.figure,
+            ]
+        )
+        self.widget.add_class("lessons-explorer")
+        self._draw()
+
+    # ---- what the buttons do -----------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return not self.finished.is_set()
+
+    def run(self, _button=None) -> bool:
+        """Start a run in the background with the chosen settings; False if one is going on."""
+        with self._lock:
+            if self.running or self._closed:
+                return False
+            self.finished.clear()
+            self._recorder = Recorder()  # workers append to its list; the explorer reads it
+        mode, workers = self.mode.value, self.workers.value
+        self.run_button.disabled, self.stop_button.disabled = True, False
+        self.progress.value, self.progress.bar_style = 0, ""
+        self.marks.value = ""
+        self.status.value = f"Running {describe(mode, workers)}..."
+        threading.Thread(
+            target=self._run, args=(mode, workers, self._recorder), name="explorer", daemon=True
+        ).start()
+        return True
+
+    def stop(self, _button=None) -> None:
+        """End the run: the pages in flight finish, the others are skipped."""
+        with self._lock:
+            if self._recorder is not None:
+                self._recorder.stop()
+
+    def clear(self, _button=None) -> None:
+        """Forget every run (not while one goes on) and redraw the empty figure."""
+        with self._lock:
+            if self.running:
+                return
+            self.history, self.last = [], None
+        self.progress.value, self.marks.value = 0, ""
+        self.status.value = "Cleared. Choose max_workers and press Run."
+        self._draw()
+
+    def wait(self, timeout: float = 60) -> bool:
+        """Wait until the run ends; True if it did within `timeout` seconds."""
+        return self.finished.wait(timeout)
+
+    def close(self) -> None:
+        """Stop any run and close the widgets (when the explorer's cell is run again)."""
+        self._closed = True
+        self.stop()
+        self.wait(3)
+        for widget in self._parts():
+            widget.close()
+        self.widget.close()
+
+    # ---- the background run, and the one thread that updates the widgets ---------------------
+
+    def _run(self, mode: str, workers: int, recorder: Recorder) -> None:
+        outcome: dict[str, object] = {}
+
+        def program() -> None:
+            try:
+                outcome["run"] = run_program(
+                    mode, workers, sites=self.sites, show=False, quiet=True, recorder=recorder
+                )
+            except Exception as error:  # shown in the status line, never as a traceback
+                outcome["error"] = error
+
+        worker = threading.Thread(target=program, name="explorer-run", daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(REFRESH)
+                self._show_progress(recorder)
+            self._finish(outcome.get("run"), outcome.get("error"))
+        finally:
+            with self._lock:
+                self._recorder = None
+            self.finished.set()
+
+    def _show_progress(self, recorder: Recorder) -> None:
+        if self._closed:
+            return
+        downloads = recorder.downloads[:]  # a copy: workers keep appending
+        self.progress.value = len(downloads)
+        self.marks.value = marks_html(downloads)
+
+    def _finish(self, result: Run | None, error: BaseException | None) -> None:
+        if self._closed:
+            return
+        if result is not None:
+            with self._lock:
+                if not (result.stopped or result.interrupted):  # a partial run's time misleads
+                    self.history.append(result)
+                self.last = result
+            self.progress.max = max(result.pages, 1)
+            self._show_progress_of(result)
+            *before, last = result.summary()
+            self.status.value = " ".join(
+                [f"{last} ({describe(result.mode, result.max_workers)}).", *before]
+            )
+            self.progress.bar_style = "danger" if result.failed else "success"
+            self._draw()
+        else:
+            self.status.value = f"The run did not start: {error}"
+            self.progress.bar_style = "danger"
+        self.run_button.disabled, self.stop_button.disabled = False, True
+
+    def _show_progress_of(self, result: Run) -> None:
+        self.progress.value = len(result.downloads)
+        self.marks.value = marks_html(result.downloads)
+
+    def _draw(self) -> None:
+        with self._lock:
+            runs, last = list(self.history), self.last
+        self.figure.value = explorer_png(runs, last)
+
+    def _parts(self) -> list[widgets.Widget]:
+        return [
+            self.workers, self.mode, self.run_button, self.stop_button, self.clear_button,
+            self.progress, self.status, self.marks, self.figure,
+        ]  # fmt: skip
+
+    def _mode_changed(self, change) -> None:
+        self.workers.disabled = change["new"] == "sync"
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+def describe(mode: str, workers: int | None) -> str:
+    return "synchronous" if mode == "sync" else f"threads, max_workers={workers}"
+
+
+def marks_html(downloads: list[Download]) -> str:
+    """The J/R marks in order of arrival; failed pages as a red x."""
+    text = "".join(d.letter if d.ok else "<b style='color:#c00'>x</b>" for d in downloads)
+    return f"<div style='font-family:monospace;word-break:break-all;line-height:1.2'>{text}</div>"
+
+
+def explorer(runs: list[Run] = (), max_workers: int = 5, sites=None) -> Explorer:
+    """Show the worker explorer; `runs` from earlier cells start its history.
+
+    Running the cell again replaces the explorer: the old one stops its run and closes.
+    """
+    global _current
+    with _current_lock:
+        if _current is not None:
+            _current.close()
+        _current = Explorer(runs, max_workers, sites)
+        return _current
