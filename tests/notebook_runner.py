@@ -1,0 +1,177 @@
+"""Run a notebook as a learner does: Run All in a fresh kernel, then every cell once more."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import dataclasses
+import json
+import math
+import os
+import pathlib
+import time
+from collections.abc import Callable
+from queue import Empty
+from typing import Any
+
+import nbformat
+from jupyter_core.utils import ensure_async
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat import NotebookNode
+
+POLL_SLICE = 0.2  # seconds: the longest single wait for a kernel reply (see SlicedPollClient)
+CELL_SECONDS = 120  # no cell of the course may take longer
+NOTEBOOK_SECONDS = 300  # both passes of one notebook together (a pass takes 20 to 30 s)
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+PNG = "image/png"
+
+# Runs in the notebook's kernel after each pass; a function, so no name is left behind.
+PROBE_MARK = "COURSE-PROBE "
+PROBE = f"""\
+def _course_probe():
+    import json, threading
+    import lessons
+    demo_threads = sum(t.name.startswith("demo-site") for t in threading.enumerate())
+    urls = lessons.start_demo_sites().urls
+    print({PROBE_MARK!r} + json.dumps({{"demo_threads": demo_threads, "urls": urls}}))
+_course_probe()
+del _course_probe
+"""
+
+
+class SlicedPollClient(NotebookClient):
+    """nbclient, except that it waits for each execute reply in short slices.
+
+    nbclient waits for a cell's reply with one long `shell_channel.get_msg(timeout=...)`. With
+    widgets that wait sometimes misses a reply that has already arrived and sleeps the whole
+    timeout (nbclient issue #312; FIELD-NOTES: 3 stalls in 20 runs). Asking again every 0.2 s
+    catches the reply; the cell's real deadline and every other behaviour stay nbclient's.
+    """
+
+    async def _async_poll_for_reply(self, msg_id: str, cell: NotebookNode, *args: Any) -> dict:
+        assert self.kc is not None
+        channel = self.kc.shell_channel
+        channel.get_msg = _sliced(channel.get_msg)
+        try:
+            return await super()._async_poll_for_reply(msg_id, cell, *args)
+        finally:
+            del channel.get_msg  # back to the class's own method
+
+
+def _sliced(get_msg: Callable[..., Any]) -> Callable[..., Any]:
+    """get_msg(timeout=T) made of waits of at most POLL_SLICE, still raising Empty after T."""
+
+    async def sliced_get_msg(timeout: float | None = None) -> dict:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            left = POLL_SLICE if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                return await ensure_async(get_msg(timeout=min(POLL_SLICE, left)))
+            except Empty:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise
+
+    return sliced_get_msg
+
+
+@dataclasses.dataclass
+class Pass:
+    """What one pass over the notebook left: each code cell's outputs, and the kernel's state."""
+
+    cells: list[NotebookNode]  # the code cells, in order, with their outputs
+    output_widgets: dict[str, list[NotebookNode]]  # Output widget model id -> its outputs
+    demo_threads: int | None  # threads named "demo-site ..." alive after the pass
+    demo_urls: dict[str, str] | None  # lessons.start_demo_sites().urls after the pass
+    probe_output: str  # what the probe printed, for failure messages
+
+
+@dataclasses.dataclass
+class Execution:
+    path: pathlib.Path
+    first: Pass
+    second: Pass
+
+
+class NotebookTimeout(RuntimeError):
+    """A notebook took longer than its bounds allow."""
+
+
+class TwicePassClient(SlicedPollClient):
+    """Executes every code cell, then every code cell again, in the same kernel."""
+
+    def __init__(self, nb: NotebookNode, path: pathlib.Path) -> None:
+        super().__init__(
+            nb,
+            kernel_name="python3",
+            timeout=CELL_SECONDS,
+            timeout_func=self._cell_timeout,
+            allow_errors=True,  # keep going, so the test can name every failing cell
+            coalesce_streams=True,  # J/R marks as one text, as JupyterLab shows them
+            record_timing=False,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        self.path = path
+        self.deadline = math.inf
+
+    def _cell_timeout(self, cell: NotebookNode) -> int:
+        # The notebook's bound shortens the last cells' bounds; at least 1 s (0 would mean none).
+        left = self.deadline - time.monotonic()
+        return max(1, min(CELL_SECONDS, math.ceil(left)))
+
+    async def run_twice(self) -> tuple[Pass, Pass]:
+        self.reset_execution_trackers()
+        # A learner's LESSONS_SITES=real must not send the tests to the internet.
+        env = {k: v for k, v in os.environ.items() if k != "LESSONS_SITES"}
+        async with self.async_setup_kernel(cwd=str(self.path.parent), env=env):
+            assert self.kc is not None
+            await self.async_wait_for_reply(await ensure_async(self.kc.kernel_info()))
+            self.deadline = time.monotonic() + NOTEBOOK_SECONDS
+            return await self._run_pass(1), await self._run_pass(2)
+
+    async def _run_pass(self, number: int) -> Pass:
+        for index, cell in enumerate(self.nb.cells):
+            try:
+                await self.async_execute_cell(
+                    cell, index, execution_count=self.code_cells_executed + 1
+                )
+            except CellTimeoutError as error:
+                raise NotebookTimeout(
+                    f"{self.path.name}, pass {number}, cell {index}: {error}\n(bounds: "
+                    f"{CELL_SECONDS} s a cell, {NOTEBOOK_SECONDS} s for both passes)"
+                ) from error
+        cells = copy.deepcopy([cell for cell in self.nb.cells if cell.cell_type == "code"])
+        output_widgets = {
+            model_id: copy.deepcopy(state["outputs"])
+            for model_id, state in self.widget_state.items()
+            if state.get("_model_name") == "OutputModel" and "outputs" in state
+        }
+        # nbclient stores an executed cell back at its index, so the probe needs a place in the
+        # (in-memory) notebook while it runs.
+        probe = nbformat.v4.new_code_cell(PROBE)
+        self.nb.cells.append(probe)
+        try:
+            await self.async_execute_cell(probe, len(self.nb.cells) - 1, store_history=False)
+        finally:
+            self.nb.cells.pop()
+        printed = "".join(o.get("text", "") for o in probe.outputs if o.output_type == "stream")
+        found = [line for line in printed.splitlines() if line.startswith(PROBE_MARK)]
+        state = json.loads(found[-1].removeprefix(PROBE_MARK)) if found else {}
+        return Pass(
+            cells=cells,
+            output_widgets=output_widgets,
+            demo_threads=state.get("demo_threads"),
+            demo_urls=state.get("urls"),
+            probe_output=printed or repr(probe.outputs)[:1000],
+        )
+
+
+def execute_twice(path: pathlib.Path) -> Execution:
+    """Run All on an in-memory copy of the notebook, then run every code cell again."""
+    nb = nbformat.read(path, as_version=4)  # the file itself is never written
+    client = TwicePassClient(nb, path)
+    try:
+        first, second = asyncio.run(client.run_twice())
+    except DeadKernelError as error:
+        raise RuntimeError(f"{path.name}: the kernel died: {error}") from error
+    return Execution(path=path, first=first, second=second)

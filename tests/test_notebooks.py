@@ -1,0 +1,199 @@
+"""Every notebook runs top to bottom and again in a fresh kernel, and is committed clean."""
+
+from __future__ import annotations
+
+import asyncio
+import pathlib
+import re
+import time
+from collections.abc import Iterator
+from queue import Empty
+
+import nbformat
+import pytest
+from nbformat import NotebookNode
+from notebook_runner import (
+    CELL_SECONDS,
+    NOTEBOOK_SECONDS,
+    PNG,
+    POLL_SLICE,
+    WIDGET_VIEW,
+    Execution,
+    Pass,
+    SlicedPollClient,
+    execute_twice,
+)
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))  # a new notebook is tested the moment it exists
+NAME = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
+MENTIONED = re.compile(r"\b\d\d_[A-Za-z0-9_]+\.ipynb\b")
+PROMISE = "Downloaded 160 in"
+by_name = pytest.mark.parametrize("path", PATHS, ids=[path.name for path in PATHS])
+# Kernel start-up and shutdown come on top of the notebook's own bound.
+bounded = pytest.mark.timeout(NOTEBOOK_SECONDS + 120)
+
+
+@pytest.fixture(scope="module", params=PATHS, ids=[path.name for path in PATHS])
+def execution(request: pytest.FixtureRequest) -> Execution:
+    """One execution per notebook (both passes), shared by the tests below."""
+    return execute_twice(request.param)
+
+
+def outputs(run: Pass) -> Iterator[tuple[str, NotebookNode]]:
+    """Each output of a pass with where it was: a cell's source, or an Output widget."""
+    for cell in run.cells:
+        for output in cell.outputs:
+            yield _where(cell), output
+    for model_id, widget_outputs in run.output_widgets.items():
+        for output in widget_outputs:
+            yield f"Output widget {model_id}", output
+
+
+def _where(cell: NotebookNode) -> str:
+    source = cell.source if len(cell.source) <= 400 else cell.source[:400] + " ..."
+    return f"cell [{cell.execution_count}]:\n{source}"
+
+
+def _brief(output: NotebookNode) -> str:
+    if output.output_type == "error":
+        return f"{output.ename}: {output.evalue}"
+    text = output.get("text") or output.get("data", {}).get("text/plain", "")
+    return text if len(text) <= 600 else text[:300] + "\n...\n" + text[-300:]
+
+
+def _text(output: NotebookNode) -> str:
+    return output.get("text", "") + output.get("data", {}).get("text/plain", "")
+
+
+def errors(run: Pass) -> list[str]:
+    return [
+        f"{where}\n--> {_brief(output)}"
+        for where, output in outputs(run)
+        if output.output_type == "error"
+        or (output.get("name") == "stderr" and "Traceback" in output.text)
+    ]
+
+
+def test_there_are_notebooks():
+    assert PATHS, f"no notebooks found: {NOTEBOOKS}/*.ipynb matches nothing"
+
+
+@bounded
+def test_notebook_runs_without_errors(execution):
+    problems = errors(execution.first)
+    assert not problems, f"{execution.path.name} (Run All):\n\n" + "\n\n".join(problems)
+
+
+@bounded
+def test_notebook_shows_the_run_a_widget_and_a_figure(execution):
+    first = execution.first
+    # A cell's or widget's text as a whole: the promise may be split over stream writes.
+    texts = [cell.outputs for cell in first.cells] + list(first.output_widgets.values())
+    assert any(PROMISE in "".join(_text(o) for o in each) for each in texts), (
+        f"{execution.path.name}: no output says {PROMISE!r}"
+    )
+    views = [o for _, o in outputs(first) if WIDGET_VIEW in o.get("data", {})]
+    assert views, f"{execution.path.name}: no output is a widget ({WIDGET_VIEW})"
+    figures = [o for _, o in outputs(first) if PNG in o.get("data", {})]
+    assert figures, f"{execution.path.name}: no output, in a cell or an Output widget, is a {PNG}"
+
+
+@bounded
+def test_running_every_cell_again_is_clean(execution):
+    second = execution.second
+    problems = errors(second)
+    assert not problems, f"{execution.path.name} (second run):\n\n" + "\n\n".join(problems)
+    for cell in second.cells:
+        data = [output.get("data", {}) for output in cell.outputs]
+        figures, views = sum(PNG in d for d in data), sum(WIDGET_VIEW in d for d in data)
+        assert figures <= 1 and views <= 1, (
+            f"{execution.path.name}, second run: {figures} figures and {views} widget views "
+            f"in {_where(cell)}\n(expected at most one of each: a rerun must not add a copy)"
+        )
+    for model_id, widget_outputs in second.output_widgets.items():
+        figures = sum(PNG in output.get("data", {}) for output in widget_outputs)
+        assert figures <= 1, (
+            f"{execution.path.name}, second run: Output widget {model_id} holds {figures} "
+            "figures; clear it (clear_output(wait=True)) before drawing again"
+        )
+
+
+@bounded
+def test_running_every_cell_again_keeps_one_pair_of_demo_sites(execution):
+    first, second = execution.first, execution.second
+    for name, run in (("Run All", first), ("second run", second)):
+        assert run.demo_threads == 2, (
+            f"{execution.path.name}, after the {name}: {run.demo_threads} demo-site threads "
+            f"instead of 2; the probe printed:\n{run.probe_output}"
+        )
+    assert first.demo_urls == second.demo_urls, (
+        f"{execution.path.name}: the demo sites moved when the cells ran again "
+        f"({first.demo_urls} -> {second.demo_urls})"
+    )
+
+
+@by_name
+def test_notebook_is_committed_without_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, (
+                f"{path.name}, cell {index} has outputs or an execution count (clear them, "
+                f"or install the pre-commit hook with nbstripout):\n{cell.source[:400]}"
+            )
+
+
+@by_name
+def test_notebook_name_and_kernel(path):
+    assert NAME.match(path.name), f"{path.name} does not match NN_snake_case.ipynb ({NAME.pattern})"
+    kernelspec = nbformat.read(path, as_version=4).metadata.get("kernelspec", {})
+    assert kernelspec.get("name") == "python3", (
+        f"{path.name} has kernelspec {kernelspec!r}: without name 'python3' JupyterLab asks "
+        "'Select Kernel' when it opens"
+    )
+
+
+def test_readme_chapters_match_the_notebooks():
+    readme = (ROOT / "README.md").read_text()
+    missing = [path.name for path in PATHS if path.name not in readme]
+    assert not missing, f"README.md's chapter table does not name {missing}"
+    mentioned = sorted(set(MENTIONED.findall(readme)))
+    absent = [name for name in mentioned if not (NOTEBOOKS / name).exists()]
+    assert not absent, f"README.md names notebooks that do not exist in notebooks/: {absent}"
+
+
+class _MissedWakeup:
+    """A shell channel that never notices a reply arriving during a wait (issue #312's stall)."""
+
+    def __init__(self, reply: dict, arrives_after: float) -> None:
+        self.reply, self.arrives = reply, time.monotonic() + arrives_after
+
+    async def get_msg(self, timeout: float | None = None) -> dict:
+        if time.monotonic() >= self.arrives:
+            return self.reply
+        await asyncio.sleep(timeout or 0)
+        raise Empty
+
+
+@pytest.mark.timeout(30)
+def test_a_missed_reply_is_picked_up_within_a_poll_slice():
+    cell = nbformat.v4.new_code_cell("pass")
+    notebook = nbformat.v4.new_notebook(cells=[cell])
+    client = SlicedPollClient(notebook, timeout=CELL_SECONDS, record_timing=False)
+
+    class Kernel:
+        shell_channel = _MissedWakeup({"parent_header": {"msg_id": "m"}}, arrives_after=0.3)
+
+    async def poll() -> float:
+        output_done, alive = asyncio.Future(), asyncio.Future()
+        output_done.set_result(None)
+        started = time.monotonic()
+        await client._async_poll_for_reply("m", cell, 20, output_done, alive)
+        return time.monotonic() - started
+
+    client.kc = Kernel()  # only its shell channel is used here
+    waited = asyncio.run(poll())
+    # nbclient alone would sleep the whole 20 s here.
+    assert waited < 0.3 + 2 * POLL_SLICE + 0.5, f"the reply was picked up after {waited:.1f} s"
