@@ -1,0 +1,182 @@
+"""A throwaway JupyterLab on loopback for the browser tests: started, waited for, always stopped."""
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+START_TIMEOUT = 60  # JupyterLab answers in about 2 s; a cold first start compiles nothing more
+STOP_TIMEOUT = 15
+
+# Written as the learner's own settings, in a settings dir that lives only for this run.
+SETTINGS = {
+    # The "news" notification would cover part of the page and ask to go online.
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    # Windowing leaves cells out of the DOM until scrolled to; the tests must see every output.
+    # Scrolling past the end would pad the screenshots with an empty screen.
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none", "scrollPastEnd": False},
+}
+
+
+@dataclass
+class LabServer:
+    url: str
+    token: str
+    root_dir: Path
+    log_path: Path
+    process: subprocess.Popen
+
+    def api(self, method: str, path: str, timeout: float = 5) -> Any:
+        """Call the server's REST API; returns the decoded JSON answer, or None for an empty one."""
+        request = urllib.request.Request(
+            f"{self.url}{path}",
+            method=method,
+            headers={"Authorization": f"token {self.token}"},
+        )
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def shut_down_sessions(self, path: str | None = None) -> None:
+        """End the sessions (and so the kernels) of one notebook, or of all when path is None."""
+        for session in self.api("GET", "/api/sessions"):
+            if path is None or session.get("path") == path:
+                self.api("DELETE", f"/api/sessions/{session['id']}", timeout=15)
+        if path is None:
+            for kernel in self.api("GET", "/api/kernels"):
+                self.api("DELETE", f"/api/kernels/{kernel['id']}", timeout=15)
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError as error:
+            return f"(no log: {error})"
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def write_settings(settings_dir: Path) -> None:
+    for plugin, values in SETTINGS.items():
+        path = settings_dir / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values, indent=2))
+
+
+def lab_command(port: int, token: str, root_dir: Path, workdir: Path) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        # Another program taking the port between probe and start must fail loudly, not move us.
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={root_dir}",
+        f"--LabApp.user_settings_dir={workdir / 'settings'}",
+        f"--LabApp.workspaces_dir={workdir / 'workspaces'}",
+        "--LabApp.news_url=",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        command.append("--allow-root")
+    return command
+
+
+def lab_environment(workdir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    # The learner's own Jupyter and IPython config (a password, a startup file) stays out.
+    for name, sub in [
+        ("JUPYTER_CONFIG_DIR", "config"),
+        ("JUPYTER_RUNTIME_DIR", "runtime"),
+        ("IPYTHONDIR", "ipython"),
+    ]:
+        env[name] = str(workdir / sub)
+        (workdir / sub).mkdir(parents=True, exist_ok=True)
+    # The notebooks must use the demo sites on loopback, whatever this shell chose.
+    env.pop("LESSONS_SITES", None)
+    return env
+
+
+@contextmanager
+def running_lab(notebooks: list[Path], workdir: Path) -> Iterator[LabServer]:
+    """JupyterLab serving copies of the notebooks, so the browser never writes into the repo."""
+    root_dir = workdir / "root"
+    root_dir.mkdir(parents=True, exist_ok=True)
+    for notebook in notebooks:
+        shutil.copy2(notebook, root_dir / notebook.name)
+    env = lab_environment(workdir)
+    write_settings(workdir / "settings")
+    # Fresh and empty: a reused workspace reopens the tabs of an earlier run.
+    (workdir / "workspaces").mkdir(parents=True, exist_ok=True)
+    port, token = free_port(), secrets.token_hex(16)
+    log_path = workdir / "jupyterlab.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            lab_command(port, token, root_dir, workdir),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            cwd=root_dir,
+            env=env,
+            start_new_session=True,  # one group to kill if it will not stop
+        )
+        server = LabServer(f"http://127.0.0.1:{port}", token, root_dir, log_path, process)
+        try:
+            wait_until_ready(server)
+            yield server
+        finally:
+            stop(server)
+
+
+def wait_until_ready(server: LabServer, timeout: float = START_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"jupyter lab exited with code {server.process.returncode} before answering; "
+                f"last lines of {server.log_path}:\n{server.log_tail()}"
+            )
+        try:
+            server.api("GET", "/api/status", timeout=2)
+            return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.25)
+    raise RuntimeError(
+        f"jupyter lab did not answer /api/status within {timeout} s; "
+        f"last lines of {server.log_path}:\n{server.log_tail()}"
+    )
+
+
+def stop(server: LabServer) -> None:
+    """Kernels first (they are in their own sessions), then the server, killed if it lingers."""
+    if server.process.poll() is None:
+        # The server may be the thing that broke; terminating it ends its kernels too.
+        with contextlib.suppress(urllib.error.URLError, OSError, ValueError):
+            server.shut_down_sessions()
+        server.process.terminate()
+        try:
+            server.process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.process.pid, signal.SIGKILL)
+            server.process.wait(STOP_TIMEOUT)
