@@ -12,7 +12,9 @@ from collections.abc import Callable
 
 import requests
 
-from .sites import TIMEOUT, site_letter
+from .sites import TIMEOUT, origin, site_letter
+
+GIVE_UP = 5  # after this many failures in a row, a site's remaining pages are not tried
 
 _here = threading.local()  # the recorder of the download that runs on this thread, if any
 
@@ -83,7 +85,9 @@ class Run:
             why = "Interrupted" if self.interrupted else "Stopped"
             lines.append(f"{why} after {self.done} of {self.pages} pages.")
         if self.failed:
-            reasons = ", ".join(f"{n} x {why}" for why, n in self.failures.most_common())
+            # The reasons pages failed first, then the pages not tried because of them.
+            ordered = sorted(self.failures.items(), key=lambda i: (i[0].startswith("not"), -i[1]))
+            reasons = ", ".join(f"{n} x {why}" for why, n in ordered)
             lines.append(f"Failed {self.failed} of {self.pages} pages: {reasons}.")
         lines.append(f"Downloaded {self.done} in {self.elapsed:.2f} seconds")
         return lines
@@ -103,14 +107,14 @@ def describe(error: BaseException) -> str:
     if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.URLRequired)):
         return "not a valid web address"
     if isinstance(error, requests.ConnectTimeout):
-        return f"no connection within {TIMEOUT} s"
+        return f"no connection within {TIMEOUT[0]} s"
     if isinstance(error, requests.Timeout):
-        return f"no answer within {TIMEOUT} s"
+        return f"no answer within {TIMEOUT[1]} s"
     if isinstance(error, requests.ConnectionError):
         if "NameResolution" in text or "Name or service not known" in text:
             return "host name not found"
         if "refused" in text:
-            return "connection refused (is the server running?)"
+            return "connection refused"
         if "without response" in text or "reset" in text.lower() or "aborted" in text.lower():
             return "connection dropped by the server"
         return "connection failed"
@@ -131,6 +135,7 @@ class Recorder:
         self.started = time.perf_counter()
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._failing: dict[str, int] = {}  # site -> failures in a row
 
     def stop(self) -> None:
         """Ask the run to fetch no more pages; those already in flight finish."""
@@ -156,18 +161,30 @@ class Recorder:
                 thread=threading.current_thread().name,
                 start=time.perf_counter() - self.started,
             )
-            _here.recorder, _here.download = self, download
-            try:
-                download.bytes = download_site(url, *args, **kwargs) or 0
-            except Exception as error:  # one bad page is reported, the run goes on
-                download.error = describe(error)
-                if isinstance(error, requests.HTTPError) and error.response is not None:
-                    download.status = error.response.status_code
-            finally:
-                _here.recorder = _here.download = None
-                download.end = time.perf_counter() - self.started
+            site = origin(download.url)
+            with self._lock:
+                failures = self._failing.get(site, 0)
+            tried = failures < GIVE_UP
+            if not tried:  # a dead or hopeless site: do not wait for it again
+                download.error = f"not tried after {GIVE_UP} failures in a row"
+                download.end = download.start
+            else:
+                _here.recorder, _here.download = self, download
+                try:
+                    download.bytes = download_site(url, *args, **kwargs) or 0
+                except Exception as error:  # one bad page is reported, the run goes on
+                    download.error = describe(error)
+                    if isinstance(error, requests.HTTPError) and error.response is not None:
+                        download.status = error.response.status_code
+                finally:
+                    _here.recorder = _here.download = None
+                    download.end = time.perf_counter() - self.started
             with self._lock:
                 self.downloads.append(download)
+                if download.ok:
+                    self._failing.pop(site, None)
+                elif tried:
+                    self._failing[site] = self._failing.get(site, 0) + 1
             if self.on_mark is not None:
                 self.on_mark(download.letter if download.ok else "x")
             if self.on_download is not None:

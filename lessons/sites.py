@@ -12,7 +12,9 @@ import requests
 
 from .demo_server import DemoSites
 
-TIMEOUT = 5  # seconds: no request of the course waits longer for an answer
+# Seconds to connect, and to wait for the answer. Short, so that a slow server, Stop, or the
+# kernel's interrupt never leaves a request hanging for long: a page that takes longer fails.
+TIMEOUT = (3, 2)
 COPIES = 80  # the lesson downloads 80 copies of each site: 160 pages
 REAL_SITES = {"Jython": "https://www.jython.org", "Real Python": "https://realpython.com"}
 REAL_CHECK_SECONDS = 4
@@ -33,7 +35,7 @@ def start_demo_sites() -> DemoSites:
         if _demo is None or not _demo.running:
             _demo = DemoSites()
             for name, url in _demo.urls.items():
-                _letters[_origin(url)] = name[0]
+                _letters[origin(url)] = name[0]
         return _demo
 
 
@@ -49,7 +51,8 @@ def stop_demo_sites() -> None:
 atexit.register(stop_demo_sites)
 
 
-def _origin(url: str) -> str:
+def origin(url: str) -> str:
+    """scheme://host:port of a URL: which site it belongs to."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}".lower()
 
@@ -57,12 +60,12 @@ def _origin(url: str) -> str:
 def register_letters(urls: dict[str, str]) -> None:
     """Name the letter shown for each site of a server started elsewhere ({name: url})."""
     for name, url in urls.items():
-        _letters[_origin(url)] = name[0]
+        _letters[origin(url)] = name[0]
 
 
 def site_letter(url: str) -> str:
     """J for the Jython site, R for Real Python: the mark the lesson prints for a page."""
-    letter = _letters.get(_origin(url))
+    letter = _letters.get(origin(url))
     if letter:
         return letter
     host = (urlsplit(url).hostname or "").removeprefix("www.")
