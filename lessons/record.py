@@ -15,6 +15,7 @@ import requests
 from .sites import TIMEOUT, origin, site_letter
 
 GIVE_UP = 5  # after this many failures in a row, a site's remaining pages are not tried
+NOT_TRIED = f"not tried after {GIVE_UP} failures in a row"
 
 _here = threading.local()  # the recorder of the download that runs on this thread, if any
 
@@ -86,7 +87,7 @@ class Run:
             lines.append(f"{why} after {self.done} of {self.pages} pages.")
         if self.failed:
             # The reasons pages failed first, then the pages not tried because of them.
-            ordered = sorted(self.failures.items(), key=lambda i: (i[0].startswith("not"), -i[1]))
+            ordered = sorted(self.failures.items(), key=lambda i: (i[0] == NOT_TRIED, -i[1]))
             reasons = ", ".join(f"{n} x {why}" for why, n in ordered)
             lines.append(f"Failed {self.failed} of {self.pages} pages: {reasons}.")
         lines.append(f"Downloaded {self.done} in {self.elapsed:.2f} seconds")
@@ -166,7 +167,7 @@ class Recorder:
                 failures = self._failing.get(site, 0)
             tried = failures < GIVE_UP
             if not tried:  # a dead or hopeless site: do not wait for it again
-                download.error = f"not tried after {GIVE_UP} failures in a row"
+                download.error = NOT_TRIED
                 download.end = download.start
             else:
                 _here.recorder, _here.download = self, download
