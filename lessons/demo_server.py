@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import random
 import socket
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -73,6 +74,12 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 512  # the default of 5 drops connections when many open at once
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that leaves mid-answer (Stop, an interrupt, a timeout) is normal here; a
+        # traceback on stderr would land in whatever notebook cell runs at the time.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class DemoSite:

@@ -2,6 +2,7 @@
 
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -90,3 +91,30 @@ def test_real_sites_offline_is_one_line(capsys, unreachable_real_sites):
     assert main(["threads", "--real"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: The real sites cannot be reached") and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "program", [["sync"], ["threads", "--workers", "2"]], ids=["sync", "threads"]
+)
+def test_ctrl_c_stops_the_run_with_one_line_and_exit_130(program):
+    env = {k: v for k, v in os.environ.items() if k != "LESSONS_SITES"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lessons", *program],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        time.sleep(1.5)
+        interrupted = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    finally:
+        process.kill()
+    assert time.monotonic() - interrupted < 2
+    assert process.returncode == 130
+    lines = out.splitlines()
+    assert re.fullmatch(r"Interrupted after (\d+) of 160 pages\.", lines[-2])
+    assert LAST_LINE.match(lines[-1])
+    assert err == ""
