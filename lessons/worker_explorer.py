@@ -14,6 +14,7 @@ import ipywidgets as widgets
 
 from .plotting import explorer_png
 from .record import Download, Recorder, Run
+from .runs import check_max_workers
 from .runs import run as run_program
 
 REFRESH = 0.1  # seconds between two updates of the widgets while a run goes on
@@ -28,6 +29,12 @@ class Explorer:
     """The widgets, the history of runs, and the one run that may go on at a time."""
 
     def __init__(self, runs: list[Run] = (), max_workers: int = 5, sites=None) -> None:
+        check_max_workers(max_workers)
+        if max_workers > MAX_SLIDER:
+            raise ValueError(
+                f"the explorer's slider goes from 1 to {MAX_SLIDER}; "
+                f"got max_workers={max_workers}. For more, call lessons.run_threads() in a cell."
+            )
         self.sites = sites
         self.history: list[Run] = [run for run in runs if run is not None]
         self.last: Run | None = self.history[-1] if self.history else None

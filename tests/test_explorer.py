@@ -162,3 +162,26 @@ def test_exercise_checks_answer_not_yet(answer, verdict):
 def test_exercise_floor_is_correct_for_the_right_answer():
     assert lessons.check_floor(1.0, max_workers=8).correct
     assert not lessons.check_floor(0.2, max_workers=8).correct
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (0, "max_workers must be at least 1"),
+        (2.5, "max_workers must be a whole number"),
+        (10_000, "max_workers=10000 is too many"),
+        (65, "the explorer's slider goes from 1 to 64; got max_workers=65"),
+    ],
+)
+def test_bad_worker_counts_for_the_explorer_get_a_clear_error(value, message):
+    with pytest.raises(ValueError, match=message):
+        lessons.explorer(max_workers=value)
+
+
+def test_a_typed_value_outside_the_slider_is_brought_within_it(explorer):
+    explorer.workers.value = 10_000
+    assert explorer.workers.value == 64
+    explorer.workers.value = -3
+    assert explorer.workers.value == 1
+    explorer.run_button.click()
+    assert explorer.wait(30) and explorer.history[-1].max_workers == 1
