@@ -30,6 +30,13 @@ def _not_a_number(answer) -> str | None:
     return None
 
 
+def _incomplete(result) -> str | None:
+    """A run that did not download every page cannot check a time."""
+    if result.done == result.pages:
+        return None
+    return f"Not yet, because the run was incomplete ({' '.join(result.summary())}): run it again."
+
+
 def _verdict(answer: float, right: float, hint: str, what: str = "it took") -> str:
     if abs(answer - right) <= TOLERANCE * right:
         return f"Correct: you said {answer:.2f} s, and {what} {right:.2f} s."
@@ -41,9 +48,9 @@ def check_sync_estimate(answer) -> Verdict:
     """Exercise of 01: how long does the synchronous program take for 40 pages (copies=20)?"""
     message = _not_a_number(answer)
     if message is None:
-        measured = run("sync", sites="demo", copies=20, quiet=True, show=False).elapsed
+        result = run("sync", sites="demo", copies=20, quiet=True, show=False)
         hint = "Hint: one page after another, so the waits add up: 20 J pages and 20 R pages."
-        message = _verdict(answer, measured, hint)
+        message = _incomplete(result) or _verdict(answer, result.elapsed, hint)
     return Verdict(message)
 
 
@@ -53,11 +60,11 @@ def check_floor(answer, max_workers: int = 8) -> Verdict:
     if message is None:
         latency = statistics.mean(s.profile.latency for s in start_demo_sites().sites.values())
         floor = math.ceil(160 / max_workers) * latency
-        measured = run("threads", max_workers, sites="demo", quiet=True, show=False).elapsed
+        result = run("threads", max_workers, sites="demo", quiet=True, show=False)
         hint = (
             f"Hint: {max_workers} workers each take one page after another, "
             f"about {latency * 1000:.0f} ms a page."
         )
         message = _verdict(answer, floor, hint, "the floor is")
-        message += f" (The real run just now: {measured:.2f} s.)"
+        message += f" (The real run just now: {result.elapsed:.2f} s.)"
     return Verdict(message)
