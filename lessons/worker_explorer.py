@@ -126,9 +126,8 @@ class Explorer:
         self._closed = True
         self.stop()
         self.wait(3)
-        for widget in self._parts():
+        for widget in _tree(self.widget):
             widget.close()
-        self.widget.close()
 
     # ---- the background run, and the one thread that updates the widgets ---------------------
 
@@ -203,6 +202,18 @@ class Explorer:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
+
+
+def _tree(widget: widgets.Widget) -> list[widgets.Widget]:
+    """A widget, its children, and their layouts and styles: each a model in the kernel."""
+    found = [widget]
+    for name in ("layout", "style"):
+        part = getattr(widget, name, None)
+        if isinstance(part, widgets.Widget):
+            found.append(part)
+    for child in getattr(widget, "children", ()):
+        found.extend(_tree(child))
+    return found
 
 
 def describe(mode: str, workers: int | None) -> str:
