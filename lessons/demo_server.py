@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import random
+import select
 import socket
 import sys
 import threading
@@ -44,6 +45,22 @@ def make_page(name: str, size_kb: int) -> bytes:
     tail = "</body></html>\n"
     count = max(0, (size_kb * 1024 - len(head) - len(tail)) // len(paragraph))
     return (head + paragraph * count + tail).encode()
+
+
+def _wait_unless_gone(connection: socket.socket, delay: float) -> bool:
+    """Wait `delay` seconds, as a distant server thinks; False at once if the client hangs up."""
+    deadline = time.perf_counter() + delay
+    while (left := deadline - time.perf_counter()) > 0:
+        readable, _, _ = select.select([connection], [], [], left)
+        if readable:
+            try:
+                if connection.recv(1, socket.MSG_PEEK) == b"":
+                    return False  # the end of the stream: the client closed its side
+            except OSError:
+                return False
+            time.sleep(max(0.0, deadline - time.perf_counter()))  # data waiting: not ours to read
+            return True
+    return True
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -132,10 +149,13 @@ class DemoSite:
         if slots is not None:
             slots.acquire()
         try:
-            time.sleep(delay)
+            client_stayed = _wait_unless_gone(handler.connection, delay)
         finally:
             if slots is not None:
                 slots.release()
+        if not client_stayed:  # it gave up (timeout, Stop): no answer, and no thread left waiting
+            handler.close_connection = True
+            return
         if drop:
             handler.close_connection = True
             handler.connection.shutdown(socket.SHUT_RDWR)
