@@ -6,7 +6,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from .lab_server import LabServer
 
@@ -16,6 +16,8 @@ WIDGETS_TIMEOUT = 15  # a widget shows 0.3 to 1.9 s after Run All
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 # The toolbar's indicator reads idle before a kernel exists; the status bar names the kernel.
 KERNEL_IDLE = re.compile(r"\(ipykernel\) \| Idle")
+# By command id, not by title: a translated JupyterLab titles the button in its own language.
+INTERRUPT_BUTTON = '.jp-NotebookPanel-toolbar [data-command="notebook:interrupt-kernel"]'
 
 CELLS_JS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-CodeCell'), cell => ({
     prompt: (cell.querySelector('.jp-InputArea-prompt') || {}).textContent || '',
@@ -90,9 +92,17 @@ class NotebookPage:
 
     def run_all(self, timeout: float = RUN_ALL_TIMEOUT) -> None:
         """Run > Run All Cells, then wait until every cell has a count newer than before."""
+        self.finish_run_all(self.start_run_all(), timeout)
+
+    def start_run_all(self) -> int:
+        """Run > Run All Cells, without waiting; returns the highest execution count before it."""
         before = max((c for c in self.execution_counts() if c), default=0)
         self.page.get_by_role("menuitem", name="Run", exact=True).click()
         self.page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        return before
+
+    def finish_run_all(self, before: int, timeout: float = RUN_ALL_TIMEOUT) -> None:
+        """Wait until every cell has a count newer than `before`, then for the widgets."""
         self.wait_until_run(after=before, timeout=timeout)
         # Widgets are drawn after their cell ran; give them a bounded moment, the tests judge.
         deadline = time.monotonic() + WIDGETS_TIMEOUT
@@ -114,6 +124,16 @@ class NotebookPage:
             f"Status bar: {self.status_bar()!r}; execution counts (-1 running, None never run, "
             f"older than {after + 1} left from before): {self.execution_counts()}"
         )
+
+    def code_cell(self, source: str) -> Locator:
+        """The code cells whose code contains `source` (a test expects exactly one)."""
+        return self.page.locator(".jp-Notebook .jp-CodeCell").filter(
+            has=self.page.locator(".cm-content", has_text=source)
+        )
+
+    def interrupt_kernel(self) -> None:
+        """Click the notebook toolbar's stop button (the square), "Interrupt the kernel"."""
+        self.page.locator(INTERRUPT_BUTTON).click()
 
     def status_bar(self) -> str:
         return self.page.locator("#jp-main-statusbar").inner_text()
