@@ -59,8 +59,8 @@ def check_floor(answer, max_workers: int = 8) -> Verdict:
     message = _not_a_number(answer)
     if message is None:
         latency = statistics.mean(s.profile.latency for s in start_demo_sites().sites.values())
-        floor = math.ceil(160 / max_workers) * latency
         result = run("threads", max_workers, sites="demo", quiet=True, show=False)
+        floor = math.ceil(result.pages / max_workers) * latency
         hint = (
             f"Hint: {max_workers} workers each take one page after another, "
             f"about {latency * 1000:.0f} ms a page."

@@ -25,10 +25,15 @@ def mark(response: requests.Response) -> None:
     letter = site_letter(response.url)
     recorder = getattr(_here, "recorder", None)
     if recorder is None:
-        sys.stdout.write(letter)  # one write per mark: marks from threads never interleave
-        sys.stdout.flush()
+        print_mark(letter)
     else:
         recorder._arrived(response, letter)
+
+
+def print_mark(letter: str) -> None:
+    """Print one mark, with no newline, at once."""
+    sys.stdout.write(letter)  # one write per mark: marks from threads never interleave
+    sys.stdout.flush()
 
 
 @dataclasses.dataclass

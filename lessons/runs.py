@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 
 from . import synchronous, threaded
-from .record import Download, Recorder, Run, record_run
+from .record import Download, Recorder, Run, print_mark, record_run
 from .sites import COPIES, get_sites
 
 PROGRAMS = {"sync": synchronous, "threads": threaded}
@@ -43,11 +42,6 @@ def check_sites(sites, copies: int = COPIES) -> list[str]:
     return list(sites)
 
 
-def _print_mark(letter: str) -> None:
-    sys.stdout.write(letter)
-    sys.stdout.flush()
-
-
 def run(
     mode: str = "threads",
     max_workers: int = 5,
@@ -73,13 +67,13 @@ def run(
     if recorder is None:
         recorder = Recorder()
     if on_mark is None and not quiet:
-        on_mark = _print_mark
+        on_mark = print_mark
     recorder.on_mark = on_mark
     if on_download is not None:
         recorder.on_download = on_download
     result = record_run(PROGRAMS[mode], sites, recorder, mode, workers)
     if show:
-        marks = "\n" if on_mark is _print_mark and result.downloads else ""
+        marks = "\n" if on_mark is print_mark and result.downloads else ""
         print(marks + "\n".join(result.summary()))
     return result
 

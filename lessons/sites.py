@@ -34,8 +34,7 @@ def start_demo_sites() -> DemoSites:
     with _lock:
         if _demo is None or not _demo.running:
             _demo = DemoSites()
-            for name, url in _demo.urls.items():
-                _letters[origin(url)] = name[0]
+            register_letters(_demo.urls)
         return _demo
 
 

@@ -147,19 +147,13 @@ class Explorer:
         try:
             while worker.is_alive():
                 worker.join(REFRESH)
-                self._show_progress(recorder)
+                if not self._closed:
+                    self._show(recorder.downloads[:])  # a copy: workers keep appending
             self._finish(outcome.get("run"), outcome.get("error"))
         finally:
             with self._lock:
                 self._recorder = None
             self.finished.set()
-
-    def _show_progress(self, recorder: Recorder) -> None:
-        if self._closed:
-            return
-        downloads = recorder.downloads[:]  # a copy: workers keep appending
-        self.progress.value = len(downloads)
-        self.marks.value = marks_html(downloads)
 
     def _finish(self, result: Run | None, error: BaseException | None) -> None:
         if self._closed:
@@ -170,7 +164,7 @@ class Explorer:
                     self.history.append(result)
                 self.last = result
             self.progress.max = max(result.pages, 1)
-            self._show_progress_of(result)
+            self._show(result.downloads)
             *before, last = result.summary()
             self.status.value = " ".join(
                 [f"{last} ({describe(result.mode, result.max_workers)}).", *before]
@@ -182,9 +176,10 @@ class Explorer:
             self.progress.bar_style = "danger"
         self.run_button.disabled, self.stop_button.disabled = False, True
 
-    def _show_progress_of(self, result: Run) -> None:
-        self.progress.value = len(result.downloads)
-        self.marks.value = marks_html(result.downloads)
+    def _show(self, downloads: list[Download]) -> None:
+        """The progress bar and the marks, for the pages downloaded so far."""
+        self.progress.value = len(downloads)
+        self.marks.value = marks_html(downloads)
 
     def _draw(self) -> None:
         with self._lock:
