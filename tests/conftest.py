@@ -3,6 +3,7 @@
 import socket
 
 import pytest
+from loopback import closed_port_url
 
 from lessons import sites as site_sets
 from lessons.demo_server import DemoSites, SiteProfile
@@ -31,9 +32,6 @@ def fast_pages(fast_sites):
 @pytest.fixture
 def unreachable_real_sites(monkeypatch):
     """Stand-ins for the real sites on loopback: one refuses, one accepts but never answers."""
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        refused_port = closed.getsockname()[1]
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)
@@ -41,7 +39,7 @@ def unreachable_real_sites(monkeypatch):
         site_sets,
         "REAL_SITES",
         {
-            "Jython": f"http://127.0.0.1:{refused_port}/",
+            "Jython": closed_port_url(),
             "Real Python": f"http://127.0.0.1:{silent.getsockname()[1]}/",
         },
     )

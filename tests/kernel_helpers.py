@@ -14,6 +14,7 @@ import time
 from queue import Empty
 
 from jupyter_client.manager import start_new_kernel
+from loopback import count_sockets
 
 SLICE = 0.05  # seconds: the longest single wait for a message
 STARTUP_SECONDS = 60
@@ -176,16 +177,6 @@ def kernel_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("LESSONS_SITES", None)
     return env
-
-
-def count_sockets(pid: int) -> int:
-    count = 0
-    fd_dir = f"/proc/{pid}/fd"
-    for name in os.listdir(fd_dir):
-        with contextlib.suppress(OSError):  # closed between listdir and readlink
-            if os.readlink(os.path.join(fd_dir, name)).startswith("socket:"):
-                count += 1
-    return count
 
 
 def settle(measure, target: int, seconds: float, step: float = 0.1) -> tuple[int, float]:

@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from loopback import closed_port_url
 
 from lessons.__main__ import main
 
@@ -67,11 +68,7 @@ def test_bad_input_exits_nonzero_with_one_clear_line(capsys, argv, message):
 
 
 def test_a_closed_port_ends_with_a_summary_not_tracebacks(capsys):
-    import socket
-
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        url = f"http://127.0.0.1:{closed.getsockname()[1]}/"
+    url = closed_port_url()
     start = time.monotonic()
     assert main(["threads", "--url", url, "--copies", "20"]) == 1
     assert time.monotonic() - start < 5

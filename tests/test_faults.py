@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from loopback import closed_port_url, count_sockets
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
@@ -14,16 +15,7 @@ from lessons.plotting import FAILED, draw_timeline
 
 
 def open_sockets() -> int:
-    fds = os.listdir("/proc/self/fd")
-    return sum(os.readlink(f"/proc/self/fd/{fd}").startswith("socket:") for fd in fds if _ok(fd))
-
-
-def _ok(fd: str) -> bool:
-    try:
-        os.readlink(f"/proc/self/fd/{fd}")
-        return True
-    except OSError:
-        return False  # the fd of listdir itself, already closed
+    return count_sockets(os.getpid())
 
 
 def settled(before: tuple[int, int], seconds: float = 3) -> tuple[int, int]:
@@ -54,12 +46,6 @@ def no_leak(fast_sites):
     after = settled(before)
     print(f"threads/sockets before {before}, after {after}")
     assert after == before, f"threads and sockets before/after: {before} -> {after}"
-
-
-def closed_port_url() -> str:
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{closed.getsockname()[1]}/"
 
 
 def run_timed(sites, workers=5):
