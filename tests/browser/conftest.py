@@ -10,7 +10,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
 from .lab_server import running_lab
-from .notebook_page import NotebookPage
+from .notebook_page import notebook_page
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = Path(os.environ.get("LESSONS_NOTEBOOKS_DIR", ROOT / "notebooks"))
@@ -79,10 +79,7 @@ def lab_server(tmp_path_factory):
 def notebook(request, browser, lab_server):
     """A notebook opened in JupyterLab and run once through Run All; closed with its kernel."""
     source = request.param
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(30_000)
-    page = NotebookPage(context.new_page(), lab_server, source.name)
-    try:
+    with notebook_page(browser, lab_server, source.name) as page:
         try:
             page.open()
             page.run_all()
@@ -91,8 +88,6 @@ def notebook(request, browser, lab_server):
             with contextlib.suppress(PlaywrightError, OSError):
                 page.screenshot(SCREENSHOTS / f"{source.stem}.png")
         yield page
-    finally:
-        page.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -1,12 +1,13 @@
 """One notebook driven through JupyterLab's own UI: open, Run All, wait, read what it shows."""
 
+import contextlib
 import json
 import re
 import time
 import urllib.parse
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from .lab_server import LabServer
 
@@ -188,3 +189,15 @@ class NotebookPage:
             self.page.context.close()
         finally:
             self.server.shut_down_sessions(self.name)
+
+
+@contextlib.contextmanager
+def notebook_page(browser: Browser, server: LabServer, name: str):
+    """A fresh browser context with a NotebookPage for `name`, not opened yet; closed at the end."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(30_000)
+    page = NotebookPage(context.new_page(), server, name)
+    try:
+        yield page
+    finally:
+        page.close()

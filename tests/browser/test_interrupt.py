@@ -9,7 +9,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from .conftest import NOTEBOOKS, NOTEBOOKS_DIR, SCREENSHOTS
-from .notebook_page import INTERRUPT_BUTTON, KERNEL_IDLE, NotebookPage
+from .notebook_page import INTERRUPT_BUTTON, KERNEL_IDLE, NotebookPage, notebook_page
 
 # Opening (about 4 s), the cells before the run, the interrupt, the rest of Run All (about 5 s):
 # each wait is bounded on its own; this is the last resort.
@@ -60,14 +60,9 @@ def unrun_notebook(browser, lab_server):
     """The synchronous notebook opened in JupyterLab, not run: the test decides when to stop it."""
     if not any(path.name == NOTEBOOK for path in NOTEBOOKS):
         pytest.fail(f"{NOTEBOOK} is not in {NOTEBOOKS_DIR}", pytrace=False)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(30_000)
-    notebook = NotebookPage(context.new_page(), lab_server, NOTEBOOK)
-    try:
+    with notebook_page(browser, lab_server, NOTEBOOK) as notebook:
         notebook.open()
         yield notebook
-    finally:
-        notebook.close()
 
 
 def test_stop_button_interrupts_the_run_cleanly(unrun_notebook):
