@@ -36,7 +36,9 @@ def test_ci_runs_the_readme_commands():
     assert "python -m pip install -r requirements.txt && jupyter lab" in readme
     assert "<!-- test-command" in readme
     assert "python -m pip install -r requirements-dev.txt && python -m pytest" in readme
-    assert "test-command" in ci and 'eval "$test_command"' in ci
+    test_command = "python -m pip install -r requirements-dev.txt && python -m pytest"
+    assert f"\n{test_command}\n" in ci, ".ci/run must run the README's test command as it is"
+    assert "\npython -m pip install -r requirements.txt\n" in ci
 
 
 def test_requirements_install_the_package_itself():
