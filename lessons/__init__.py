@@ -1,6 +1,8 @@
 """Threads in Python: the course's helper package. It only hands on names from its modules."""
 
-from .demo_server import DemoSites, SiteProfile
+from .demo_process import DemoSitesFailed, DemoSitesProcess
+from .demo_server import SiteProfile
+from .demo_sites import DemoSites
 from .exercises import check_floor, check_sync_estimate
 from .notebook import compare, order, plot_timeline, setup, show_source, waiting
 from .record import Download, Recorder, Run, mark
@@ -20,6 +22,8 @@ __all__ = [
     "REAL_SITES",
     "TIMEOUT",
     "DemoSites",
+    "DemoSitesFailed",
+    "DemoSitesProcess",
     "Explorer",
     "Download",
     "Recorder",

@@ -1,18 +1,22 @@
-"""The demo sites: two loopback web servers that stand in for the lesson's two sites, offline."""
+"""The demo sites: two loopback web servers that stand in for the lesson's two sites, offline.
+
+One asyncio event loop serves both sites: it waits on a thousand connections without a thread
+for each. The loop runs in a process of its own for a learner (this file run as a script, by
+`demo_process.py`), or in one thread of the caller's process where a test needs it
+(`demo_sites.DemoSites`). It uses the standard library only, so that the child starts fast.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import random
-import select
-import socket
-import sys
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HOST = "127.0.0.1"
+IDLE_SECONDS = 30  # an idle keep-alive connection is closed after this long
+MAX_HEAD = 16 * 1024  # a request line and headers longer than this are refused
+BACKLOG = 2048  # connections waiting to be accepted; a small backlog drops SYNs under load
 
 
 @dataclasses.dataclass
@@ -35,6 +39,7 @@ DEFAULT_PROFILES = (
     SiteProfile("Real Python", latency=0.040, jitter=0.008, page_kb=48),
 )
 DEFAULT_SEED = 2024
+SETTINGS = [field.name for field in dataclasses.fields(SiteProfile)][1:]
 
 
 def make_page(name: str, size_kb: int) -> bytes:
@@ -47,189 +52,261 @@ def make_page(name: str, size_kb: int) -> bytes:
     return (head + paragraph * count + tail).encode()
 
 
-def _wait_unless_gone(connection: socket.socket, delay: float) -> bool:
-    """Wait `delay` seconds, as a distant server thinks; False at once if the client hangs up."""
-    deadline = time.perf_counter() + delay
-    while (left := deadline - time.perf_counter()) > 0:
-        readable, _, _ = select.select([connection], [], [], left)
-        if readable:
-            try:
-                if connection.recv(1, socket.MSG_PEEK) == b"":
-                    return False  # the end of the stream: the client closed its side
-            except OSError:
-                return False
-            time.sleep(max(0.0, deadline - time.perf_counter()))  # data waiting: not ours to read
-            return True
-    return True
+def check_settings(names: list[str], name: str | None, settings: dict) -> list[str]:
+    """The sites that configure(name, **settings) changes; ValueError for an unknown name."""
+    if name is not None and name not in names:
+        raise ValueError(f"no demo site named {name!r}; the sites are {names}")
+    for key in settings:
+        if key not in SETTINGS:
+            raise ValueError(f"unknown setting {key!r}; the settings are {SETTINGS}")
+    return [name] if name is not None else list(names)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep connections alive, as a browser or a Session does
-    disable_nagle_algorithm = True
-    timeout = 30  # an idle keep-alive connection is closed after this many seconds
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.site._track(self.connection, add=True)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.site._track(self.connection, add=False)
-
-    def do_GET(self) -> None:
-        self.server.site._answer(self, with_body=True)
-
-    def do_HEAD(self) -> None:
-        self.server.site._answer(self, with_body=False)
-
-    def log_message(self, format: str, *args) -> None:
-        pass  # a learner's notebook is not the place for an access log
+def _response(status: str, headers: dict[str, str | int], body: bytes, with_body: bool) -> bytes:
+    """Status line, headers and body in one piece: two writes meet Nagle and delayed ACK."""
+    head = "".join(f"{key}: {value}\r\n" for key, value in headers.items())
+    return f"HTTP/1.1 {status}\r\n{head}\r\n".encode() + (body if with_body else b"")
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 512  # the default of 5 drops connections when many open at once
+class _Connection(asyncio.Protocol):
+    """One client connection: requests parsed one after another, each answered by its site."""
 
-    def handle_error(self, request, client_address) -> None:
-        # A client that leaves mid-answer (Stop, an interrupt, a timeout) is normal here; a
-        # traceback on stderr would land in whatever notebook cell runs at the time.
-        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
-            super().handle_error(request, client_address)
+    def __init__(self, site: DemoSite) -> None:
+        self.site = site
+        self.buffer = bytearray()
+        self.answering: asyncio.Task | None = None
+        self.transport: asyncio.Transport | None = None
+        self.idle: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.site.connections_accepted += 1
+        self.site.open_connections.add(self)
+        self._wait_for_next()
+
+    def connection_lost(self, exc) -> None:
+        self.site.open_connections.discard(self)
+        if self.idle is not None:
+            self.idle.cancel()
+        if self.answering is not None:
+            self.answering.cancel()  # the client gave up (timeout, Stop): stop waiting for it
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        if self.answering is None:
+            self._next_request()
+
+    def _wait_for_next(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.idle = loop.call_later(IDLE_SECONDS, self.transport.close)
+
+    def _refuse(self, status: str) -> None:
+        body = f"<html><body><h1>{status}</h1></body></html>\n".encode()
+        headers = {"Content-Length": len(body), "Connection": "close"}
+        self.transport.write(_response(status, headers, body, True))
+        self.transport.close()
+
+    def _next_request(self) -> None:
+        end = self.buffer.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self.buffer) > MAX_HEAD:
+                self._refuse("431 Request Header Fields Too Large")
+            return
+        lines = bytes(self.buffer[:end]).decode("latin-1").split("\r\n")
+        del self.buffer[: end + 4]
+        request = lines[0].split(" ")
+        if len(request) != 3 or not request[2].startswith("HTTP/1."):
+            return self._refuse("400 Bad Request")
+        method, _, version = request
+        headers = {}
+        for line in lines[1:]:
+            key, _, value = line.partition(":")
+            headers[key.strip().lower()] = value.strip().lower()
+        if "transfer-encoding" in headers or not headers.get("content-length", "0").isdigit():
+            return self._refuse("400 Bad Request")
+        body_length = int(headers.get("content-length", "0"))
+        if body_length > len(self.buffer):
+            return self._refuse("413 Content Too Large")  # a GET has no body; we read none
+        del self.buffer[:body_length]
+        tokens = {token.strip() for token in headers.get("connection", "").split(",")}
+        # HTTP/1.1 keeps a connection open unless told not to; HTTP/1.0 only when asked to.
+        keep_alive = "keep-alive" in tokens if version == "HTTP/1.0" else "close" not in tokens
+        if self.idle is not None:
+            self.idle.cancel()
+        self.answering = asyncio.ensure_future(self.site.answer(self, method, keep_alive))
+        self.answering.add_done_callback(self._answered)
+
+    def _answered(self, task: asyncio.Task) -> None:
+        self.answering = None
+        if not self.transport.is_closing():
+            self._wait_for_next()
+            if self.buffer:
+                self._next_request()
 
 
 class DemoSite:
-    """One demo site: a threaded HTTP server on its own free loopback port."""
+    """One demo site: its profile, its seeded random source, and what it has served."""
 
     def __init__(self, profile: SiteProfile, seed: int = DEFAULT_SEED) -> None:
         self.profile = profile
         self._random = random.Random(f"{seed}-{profile.name}")
-        self._lock = threading.Lock()
-        self._connections: set[socket.socket] = set()
-        self._slots: threading.Semaphore | None = None
+        self._slots: asyncio.Semaphore | None = None
         self._slots_for: int | None = None
-        self.requests_served = 0
-        self._server = _Server((HOST, 0), _Handler)
-        self._server.site = self
-        self.port = self._server.server_address[1]
-        self.url = f"http://{HOST}:{self.port}/"
         self._page_for: tuple[str, int] | None = None
         self._page = b""
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"demo-site {profile.name}",
-            daemon=True,
-        )
-        self._thread.start()
+        self.requests_served = 0
+        self.connections_accepted = 0
+        self.open_connections: set[_Connection] = set()
+        self.server: asyncio.Server | None = None
+        self.port = 0
+        self.url = ""
 
-    def _track(self, connection: socket.socket, add: bool) -> None:
-        with self._lock:
-            (self._connections.add if add else self._connections.discard)(connection)
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.server = await loop.create_server(
+            lambda: _Connection(self), HOST, 0, backlog=BACKLOG, reuse_address=True
+        )
+        self.port = self.server.sockets[0].getsockname()[1]
+        self.url = f"http://{HOST}:{self.port}/"
+
+    async def close(self) -> None:
+        """Stop listening and close every open connection (an answer being sent is finished)."""
+        self.server.close()
+        for connection in list(self.open_connections):
+            connection.transport.close()
+        await self.server.wait_closed()
 
     def _draw(self) -> tuple[float, bool, bool, bytes]:
         """Latency, error and drop for the next request, from the seeded random source."""
         p = self.profile
-        with self._lock:
-            delay = max(0.0, p.latency + self._random.uniform(-p.jitter, p.jitter))
-            error = self._random.random() < p.error_rate
-            drop = self._random.random() < p.drop_rate
-            if self._page_for != (p.name, p.page_kb):
-                self._page_for, self._page = (p.name, p.page_kb), make_page(p.name, p.page_kb)
-            if self._slots_for != p.max_concurrent:
-                self._slots_for = p.max_concurrent
-                self._slots = threading.Semaphore(p.max_concurrent) if p.max_concurrent else None
-            self.requests_served += 1
-            return delay, error, drop, self._page
+        delay = max(0.0, p.latency + self._random.uniform(-p.jitter, p.jitter))
+        error = self._random.random() < p.error_rate
+        drop = self._random.random() < p.drop_rate
+        if self._page_for != (p.name, p.page_kb):
+            self._page_for, self._page = (p.name, p.page_kb), make_page(p.name, p.page_kb)
+        if self._slots_for != p.max_concurrent:
+            self._slots_for = p.max_concurrent
+            self._slots = asyncio.Semaphore(p.max_concurrent) if p.max_concurrent else None
+        self.requests_served += 1
+        return delay, error, drop, self._page
 
-    def _answer(self, handler: _Handler, with_body: bool) -> None:
+    async def answer(self, connection: _Connection, method: str, keep_alive: bool) -> None:
         delay, error, drop, page = self._draw()
-        slots = self._slots
-        if slots is not None:
-            slots.acquire()
-        try:
-            client_stayed = _wait_unless_gone(handler.connection, delay)
-        finally:
-            if slots is not None:
-                slots.release()
-        if not client_stayed:  # it gave up (timeout, Stop): no answer, and no thread left waiting
-            handler.close_connection = True
-            return
+        if self._slots is None:
+            await asyncio.sleep(delay)
+        else:
+            async with self._slots:  # a throttling site: wait for a free slot, then think
+                await asyncio.sleep(delay)
+        transport = connection.transport
         if drop:
-            handler.close_connection = True
-            handler.connection.shutdown(socket.SHUT_RDWR)
+            transport.close()  # no answer at all: the client sees the connection dropped
             return
-        status, reason = (500, "Internal Server Error") if error else (200, "OK")
-        body = b"<html><body><h1>500</h1></body></html>\n" if error else page
-        head = (
-            f"HTTP/1.1 {status} {reason}\r\n"
-            "Content-Type: text/html; charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\n"
-            f"X-Demo-Site: {self.profile.name}\r\n"
-            "\r\n"
-        ).encode()
-        # One write for headers and body: two small writes meet Nagle and delayed ACK (~40 ms).
-        handler.wfile.write(head + body if with_body else head)
-
-    def stop(self) -> None:
-        """Stop serving, close every open connection, and free the port."""
-        self._server.shutdown()
-        self._server.server_close()
-        with self._lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):  # already closed by the client
-                connection.shutdown(socket.SHUT_RDWR)
-        self._thread.join(timeout=2)
+        if method not in ("GET", "HEAD"):
+            status, body, error = "405 Method Not Allowed", b"", False
+        elif error:
+            status, body = "500 Internal Server Error", b"<html><body><h1>500</h1></body></html>\n"
+        else:
+            status, body = "200 OK", page
+        headers = {
+            "Content-Type": "text/html; charset=utf-8",
+            "Content-Length": len(body),
+            "X-Demo-Site": self.profile.name,
+            "Connection": "keep-alive" if keep_alive else "close",
+        }
+        if status.startswith("405"):
+            headers["Allow"] = "GET, HEAD"
+        transport.write(_response(status, headers, body, with_body=method != "HEAD"))
+        if not keep_alive:
+            transport.close()
 
 
-class DemoSites:
-    """The two demo sites together; a context manager that stops them on exit."""
+async def start_sites(profiles, seed: int = DEFAULT_SEED) -> dict[str, DemoSite]:
+    """Start one DemoSite per profile on the running loop; closes those started on failure."""
+    sites: dict[str, DemoSite] = {}
+    try:
+        for profile in profiles:
+            site = DemoSite(dataclasses.replace(profile), seed)
+            await site.start()
+            sites[profile.name] = site
+    except BaseException:
+        await close_sites(sites)
+        raise
+    return sites
 
-    def __init__(self, profiles=DEFAULT_PROFILES, seed: int = DEFAULT_SEED) -> None:
-        self.sites: dict[str, DemoSite] = {}
-        try:
-            for profile in profiles:
-                self.sites[profile.name] = DemoSite(dataclasses.replace(profile), seed)
-        except BaseException:
-            self.stop()
-            raise
-        self.running = True
 
-    @property
-    def urls(self) -> dict[str, str]:
-        """Each site's name and address."""
-        return {name: site.url for name, site in self.sites.items()}
+async def close_sites(sites: dict[str, DemoSite]) -> None:
+    for site in sites.values():
+        if site.server is not None:
+            await site.close()
 
-    def configure(self, name: str | None = None, **settings) -> None:
-        """Change a profile while running: configure("Jython", latency=0.2, error_rate=0.1).
 
-        Without a name, the settings apply to every site.
-        """
-        names = [name] if name is not None else list(self.sites)
-        for each in names:
-            if each not in self.sites:
-                raise ValueError(f"no demo site named {each!r}; the sites are {list(self.sites)}")
-            profile = self.sites[each].profile
-            for key, value in settings.items():
-                if not hasattr(profile, key) or key == "name":
-                    fields = [f.name for f in dataclasses.fields(SiteProfile)][1:]
-                    raise ValueError(f"unknown setting {key!r}; the settings are {fields}")
-                setattr(profile, key, value)
+def configure_sites(sites: dict[str, DemoSite], name: str | None, settings: dict) -> None:
+    """Change the named site's profile, or every site's: in force for the next request."""
+    for each in check_settings(list(sites), name, settings):
+        for key, value in settings.items():
+            setattr(sites[each].profile, key, value)
 
-    def stop(self) -> None:
-        for site in self.sites.values():
-            site.stop()
-        self.running = False
 
-    def __enter__(self) -> DemoSites:
-        return self
+# ---- the child process: serve the sites, obey the parent, end when the parent is gone ----------
 
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
-    def __repr__(self) -> str:
-        state = "running" if getattr(self, "running", False) else "stopped"
-        listing = ", ".join(f"{name} at {url}" for name, url in self.urls.items())
-        return f"<demo sites, {state}: {listing}>"
+async def serve_for_parent(control_port: int, token: str, profiles, seed: int) -> None:
+    """Serve the sites; take commands (JSON lines) over a loopback connection to the parent.
+
+    The parent listens, the child connects. When the parent ends, however it ends (even killed
+    with SIGKILL), its side of the connection closes: the child reads end-of-file and stops.
+    """
+    import json
+
+    reader, writer = await asyncio.open_connection(HOST, control_port)
+
+    def send(message: dict) -> None:
+        writer.write(json.dumps(message).encode() + b"\n")
+
+    try:
+        sites = await start_sites(profiles, seed)
+    except OSError as error:
+        send({"token": token, "error": f"{type(error).__name__}: {error}"})
+        await writer.drain()
+        return
+    send({"token": token, "urls": {name: site.url for name, site in sites.items()}})
+    try:
+        while line := await reader.readline():  # b"": the parent is gone
+            command = json.loads(line)
+            if command["op"] == "configure":
+                try:
+                    configure_sites(sites, command["name"], command["settings"])
+                    send({"ok": True})
+                except ValueError as error:
+                    send({"error": str(error)})
+            elif command["op"] == "counts":
+                send(
+                    {name: [s.requests_served, s.connections_accepted] for name, s in sites.items()}
+                )
+            elif command["op"] == "stop":
+                break
+    finally:
+        await close_sites(sites)
+        send({"stopped": True})
+        writer.close()
+
+
+if __name__ == "__main__":
+    import json
+    import os
+    import sys
+
+    port, seed, profiles = int(sys.argv[1]), int(sys.argv[2]), json.loads(sys.argv[3])
+    import signal
+
+    # A kernel's interrupt (or Ctrl-C) is meant for the learner's code, not for the sites.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(ImportError, ValueError, OSError):  # not on Windows; or capped
+        import resource  # a thousand connections need more than the usual 1,024 open files
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        wanted = 8192 if hard == resource.RLIM_INFINITY else min(hard, 8192)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
+    token = os.environ.pop("LESSONS_DEMO_TOKEN", "")
+    with contextlib.suppress(ConnectionError):  # the parent left before the child connected
+        asyncio.run(serve_for_parent(port, token, [SiteProfile(**p) for p in profiles], seed))

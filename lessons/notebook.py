@@ -40,6 +40,7 @@ def setup():
     for name, url in demo.urls.items():
         profile = demo.sites[name].profile
         print(f"Demo site {name}: {url} (answers in about {profile.latency * 1000:.0f} ms)")
+    print(f"The demo sites run in process {demo.pid}, not in this kernel: you time your threads.")
     for problem in problems:
         print("PROBLEM:", problem)
     check = ipywidgets.Valid(

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .demo_server import DemoSites
+from .demo_process import DemoSitesProcess
 
 # Seconds to connect, and to wait for the answer. Short, so that a slow server, Stop, or the
 # kernel's interrupt never leaves a request hanging for long: a page that takes longer fails.
@@ -20,7 +20,7 @@ REAL_SITES = {"Jython": "https://www.jython.org", "Real Python": "https://realpy
 REAL_CHECK_SECONDS = 4
 
 _lock = threading.Lock()
-_demo: DemoSites | None = None
+_demo: DemoSitesProcess | None = None
 _letters: dict[str, str] = {}  # origin -> letter of the demo sites started here
 
 
@@ -28,18 +28,23 @@ class SitesUnreachable(RuntimeError):
     """The real sites did not answer; the message says how to go back to the demo sites."""
 
 
-def start_demo_sites() -> DemoSites:
-    """Start the demo sites, or return them if they already run in this process."""
+def start_demo_sites() -> DemoSitesProcess:
+    """Start the demo sites in a process of their own, or return them if they already run.
+
+    Each process (a notebook's kernel, the command line) has its own pair, on free ports.
+    """
     global _demo
     with _lock:
         if _demo is None or not _demo.running:
-            _demo = DemoSites()
+            if _demo is not None:
+                _demo.stop()  # its process ended: collect what is left of it
+            _demo = DemoSitesProcess()
             register_letters(_demo.urls)
         return _demo
 
 
 def stop_demo_sites() -> None:
-    """Stop the demo sites of this process, if they run."""
+    """Stop the demo sites of this process (and their process), if they run."""
     global _demo
     with _lock:
         if _demo is not None:

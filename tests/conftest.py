@@ -6,7 +6,8 @@ import pytest
 from loopback import closed_port_url
 
 from lessons import sites as site_sets
-from lessons.demo_server import DemoSites, SiteProfile
+from lessons.demo_server import SiteProfile
+from lessons.demo_sites import DemoSites
 from lessons.sites import register_letters
 
 FAST = (

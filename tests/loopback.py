@@ -23,3 +23,26 @@ def count_sockets(pid: int) -> int:
             if os.readlink(os.path.join(fd_dir, name)).startswith("socket:"):
                 count += 1
     return count
+
+
+def demo_children(pid: int) -> list[int]:
+    """Child processes of `pid` that serve the demo sites (lessons/demo_server.py)."""
+    children = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{task}/children") as listing:
+            children += [int(child) for child in listing.read().split()]
+    found = []
+    for child in children:
+        with contextlib.suppress(OSError), open(f"/proc/{child}/cmdline", "rb") as cmdline:
+            if b"demo_server.py" in cmdline.read() and not process_gone(child):
+                found.append(child)
+    return found
+
+
+def process_gone(pid: int) -> bool:
+    """True once `pid` has ended: no such process, or a zombie waiting to be collected."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:
+        return True

@@ -33,8 +33,9 @@ def _course_probe():
     import json, threading
     import lessons
     demo_threads = sum(t.name.startswith("demo-site") for t in threading.enumerate())
-    urls = lessons.start_demo_sites().urls
-    print({PROBE_MARK!r} + json.dumps({{"demo_threads": demo_threads, "urls": urls}}))
+    demo = lessons.start_demo_sites()
+    state = {{"demo_threads": demo_threads, "urls": demo.urls, "pid": demo.pid}}
+    print({PROBE_MARK!r} + json.dumps(state))
 _course_probe()
 del _course_probe
 """
@@ -81,7 +82,8 @@ class Pass:
 
     cells: list[NotebookNode]  # the code cells, in order, with their outputs
     output_widgets: dict[str, list[NotebookNode]]  # Output widget model id -> its outputs
-    demo_threads: int | None  # threads named "demo-site ..." alive after the pass
+    demo_threads: int | None  # threads named "demo-site ..." in the kernel after the pass
+    demo_pid: int | None  # the process of the demo sites after the pass
     demo_urls: dict[str, str] | None  # lessons.start_demo_sites().urls after the pass
     probe_output: str  # what the probe printed, for failure messages
 
@@ -161,6 +163,7 @@ class TwicePassClient(SlicedPollClient):
             cells=cells,
             output_widgets=output_widgets,
             demo_threads=state.get("demo_threads"),
+            demo_pid=state.get("pid"),
             demo_urls=state.get("urls"),
             probe_output=printed or repr(probe.outputs)[:1000],
         )

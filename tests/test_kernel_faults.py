@@ -11,6 +11,7 @@ import time
 
 import pytest
 from kernel_helpers import Kernel, settle
+from loopback import demo_children, process_gone
 
 SETUP = "import threading, ipywidgets, lessons\ndemo = lessons.start_demo_sites()"
 INTERRUPT_AFTER = 1.0  # seconds after the run starts
@@ -103,6 +104,7 @@ def test_interrupt_stops_the_run_and_leaves_no_threads_or_sockets(kernel, mode, 
 
     after = kernel.ok("print(1+1)")
     assert after.stdout == "2\n", after.describe()  # and no late marks from the run
+    assert kernel.value("demo.running")  # the interrupt was for the run, not for the sites
 
     time.sleep(max(0.0, sent + SETTLED_AFTER - time.monotonic()))
     threads_after = kernel.threads()
@@ -239,7 +241,7 @@ def test_explorer_rerun_does_not_grow_the_live_widgets(explorer_reruns):
 @pytest.mark.timeout(60)
 def test_restarted_kernel_starts_fresh_demo_sites_and_runs(new_kernel):
     kernel = new_kernel()
-    pid, urls = kernel.pid, kernel.value("demo.urls")
+    pid, urls, old_child = kernel.pid, kernel.value("demo.urls"), kernel.value("demo.pid")
     start = time.monotonic()
     kernel.restart()
     restarted = time.monotonic() - start
@@ -247,15 +249,17 @@ def test_restarted_kernel_starts_fresh_demo_sites_and_runs(new_kernel):
     assert kernel.value("'lessons' in __import__('sys').modules") is False  # a fresh process
     assert kernel.value("__import__('os').environ.get('LESSONS_SITES')") is None
 
+    kernel.ok("import threading\n_before = {t.ident for t in threading.enumerate()}")
     kernel.ok(SETUP)
     new_urls = kernel.value("demo.urls")
-    demo_threads = kernel.value(
-        "sum(t.name.startswith('demo-site') for t in threading.enumerate())"
-    )
+    ours = kernel.value("[t.name for t in threading.enumerate() if t.ident not in _before]")
+    children = demo_children(kernel.pid)
     ran = kernel.ok("lessons.run_threads(5, quiet=True)", timeout=30)
     print(
         f"\n[restart] restarted in {restarted:.2f} s; demo sites {urls} -> {new_urls}; "
-        f"{demo_threads} demo-site threads; {ran.stdout.strip()}"
+        f"demo-site processes {children}; threads of ours {ours}; {ran.stdout.strip()}"
     )
-    assert demo_threads == 2
+    assert ours == []
+    assert children == [kernel.value("demo.pid")]
+    assert process_gone(old_child)  # the old kernel's sites ended with it
     assert "Downloaded 160 in" in ran.stdout, ran.describe()
