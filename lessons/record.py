@@ -14,7 +14,7 @@ import requests
 
 from .sites import TIMEOUT, origin, site_letter
 
-GIVE_UP = 5  # after this many failures in a row, a site's remaining pages are not tried
+GIVE_UP = 5  # after this many failures in a row, a failing site's remaining pages are not tried
 NOT_TRIED = f"not tried after {GIVE_UP} failures in a row"
 
 _here = threading.local()  # the recorder of the download that runs on this thread, if any
@@ -141,7 +141,10 @@ class Recorder:
         self.started = time.perf_counter()
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # a download to a site has ended
         self._failing: dict[str, int] = {}  # site -> failures in a row
+        self._in_flight: collections.Counter = collections.Counter()  # site -> requests out
+        self._failing_run = 0  # failures in a row, whatever the site
 
     def stop(self) -> None:
         """Ask the run to fetch no more pages; those already in flight finish."""
@@ -154,6 +157,34 @@ class Recorder:
     def _arrived(self, response: requests.Response, letter: str) -> None:
         _here.download.status = response.status_code
         _here.download.letter = letter
+
+    def _given_up(self, site: str) -> bool:
+        # A site failing too, when the run's last GIVE_UP pages all failed: the server is down.
+        failing = self._failing.get(site, 0)
+        return failing >= GIVE_UP or (failing > 0 and self._failing_run >= GIVE_UP)
+
+    def _unsettled(self, site: str) -> bool:
+        """Failing, with requests still out whose end may decide: the site's, or any at all."""
+        in_flight = self._in_flight.total()
+        return bool(
+            self._failing.get(site) and self._in_flight[site] or self._failing_run and in_flight
+        )
+
+    def _may_try(self, site: str) -> bool | None:
+        """Whether to fetch a page of `site`: not after GIVE_UP failures in a row there (or in
+        the run). While a site is failing, a page waits for the site's requests in flight to
+        end first, so that a server slower than the timeout is given up after one timeout, not
+        after a new round of requests sent to it meanwhile. None: the run was stopped.
+        """
+        with self._changed:
+            while self._unsettled(site) and not self._given_up(site):
+                if self._stop.is_set():
+                    return None
+                self._changed.wait(0.05)  # short waits: a Stop is seen at once
+            if self._given_up(site):
+                return False
+            self._in_flight[site] += 1
+            return True
 
     def wrap(self, download_site: Callable) -> Callable:
         """The lesson's download_site, recorded: timed, and never raising for one bad page."""
@@ -168,9 +199,9 @@ class Recorder:
                 start=time.perf_counter() - self.started,
             )
             site = origin(download.url)
-            with self._lock:
-                failures = self._failing.get(site, 0)
-            tried = failures < GIVE_UP
+            tried = self._may_try(site)
+            if tried is None:
+                return None  # stopped while waiting
             if not tried:  # a dead or hopeless site: do not wait for it again
                 download.error = NOT_TRIED
                 download.end = download.start
@@ -185,12 +216,17 @@ class Recorder:
                 finally:
                     _here.recorder = _here.download = None
                     download.end = time.perf_counter() - self.started
-            with self._lock:
+            with self._changed:
                 self.downloads.append(download)
+                if tried:
+                    self._in_flight[site] -= 1
                 if download.ok:
                     self._failing.pop(site, None)
+                    self._failing_run = 0
                 elif tried:
                     self._failing[site] = self._failing.get(site, 0) + 1
+                    self._failing_run += 1
+                self._changed.notify_all()
             if self.on_mark is not None:
                 self.on_mark(download.letter if download.ok else "x")
             if self.on_download is not None:

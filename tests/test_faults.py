@@ -69,7 +69,8 @@ def test_a_failing_demo_site_ends_in_bounded_time_with_a_summary(
     fast_sites.configure(**fault)
     result, elapsed = run_timed(list(fast_sites.urls.values()) * 80)
     print(f"{fault}: {elapsed:.2f} s; {result.summary()}")
-    assert elapsed < 7  # a few timeouts at most, not 160 / 5 of them
+    # A server slower than the 2 s read timeout is given up on after one timeout, not three.
+    assert elapsed < 3
     assert result.failed == 160 and result.done == 0
     assert set(result.failures) == {reason, "not tried after 5 failures in a row"}
     assert result.summary()[0].startswith("Failed 160 of 160 pages: ")
