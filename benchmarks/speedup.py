@@ -18,7 +18,8 @@ import time
 import requests
 
 import lessons
-from lessons.demo_server import DemoSites, SiteProfile
+from lessons.demo_process import DemoSitesProcess
+from lessons.demo_server import SiteProfile
 from lessons.sites import register_letters
 
 WORKERS = (1, 2, 5, 10, 20, 40, 80, 160)
@@ -76,7 +77,7 @@ def main() -> None:
         SiteProfile("Jython", args.latency, page_kb=24),
         SiteProfile("Real Python", args.latency, page_kb=48),
     )
-    with DemoSites(profiles) as demo:
+    with DemoSitesProcess(profiles) as demo:  # as a learner has them: a process of their own
         register_letters(demo.urls)
         pages = list(demo.urls.values()) * 80
         print(
