@@ -67,21 +67,11 @@ class DemoSitesProcess(SitesFace):
         with socket.create_server((HOST, 0)) as listener:
             listener.settimeout(0.05)
             started = time.monotonic()
-            self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-I",  # the standard library only: quick, and no stray module shadows it
-                    demo_server.__file__,
-                    str(listener.getsockname()[1]),
-                    str(seed),
-                    json.dumps([dataclasses.asdict(p) for p in profiles]),
-                ],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=self._errors,
-                env={**os.environ, "LESSONS_DEMO_TOKEN": token},
-                start_new_session=True,  # an interrupt of the kernel's group is not for it
-            )
+            try:
+                self.process = self._spawn(listener, seed, profiles, token)
+            except OSError as error:
+                self._errors.close()
+                raise DemoSitesFailed(f"The demo sites could not start: {error}") from error
             try:
                 self._control = self._accept(listener, started)
                 hello = self._read(started + START_SECONDS)
@@ -107,6 +97,23 @@ class DemoSitesProcess(SitesFace):
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    def _spawn(self, listener: socket.socket, seed: int, profiles, token: str) -> subprocess.Popen:
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-I",  # the standard library only: quick, and no stray module shadows it
+                demo_server.__file__,
+                str(listener.getsockname()[1]),
+                str(seed),
+                json.dumps([dataclasses.asdict(p) for p in profiles]),
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._errors,
+            env={**os.environ, "LESSONS_DEMO_TOKEN": token},
+            start_new_session=True,  # an interrupt of the kernel's group is not for it
+        )
 
     def _accept(self, listener: socket.socket, started: float) -> socket.socket:
         while time.monotonic() < started + START_SECONDS:

@@ -212,3 +212,9 @@ def test_a_kernel_that_ends_takes_its_demo_sites_with_it(how):
         assert gone_after is not None
     finally:
         kernel.shutdown()
+
+
+def test_a_python_that_cannot_be_run_gives_a_clear_message(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    with pytest.raises(DemoSitesFailed, match="^The demo sites could not start: .*no-such-python"):
+        DemoSitesProcess()

@@ -74,7 +74,7 @@ def test_latency_holds_under_160_concurrent_requests():
     assert len(times) == 160, client.stderr
     print(f"160 at once, {latency} s latency: median {statistics.median(times):.3f} s, "
           f"max {max(times):.3f} s")  # fmt: skip
-    assert latency <= statistics.median(times) <= latency * 1.1
+    assert latency <= statistics.median(times) <= latency * 1.2
     assert max(times) <= latency * 1.2, sorted(times)[-5:]
 
 
