@@ -11,7 +11,7 @@ import time
 
 import pytest
 from kernel_helpers import Kernel, settle
-from loopback import demo_children, process_gone
+from loopback import count_sockets, demo_children, process_gone
 
 SETUP = "import threading, ipywidgets, lessons\ndemo = lessons.start_demo_sites()"
 INTERRUPT_AFTER = 1.0  # seconds after the run starts
@@ -94,6 +94,8 @@ def new_kernel():
 )
 def test_interrupt_stops_the_run_and_leaves_no_threads_or_sockets(kernel, mode, code):
     threads_before, sockets_before = snapshot(kernel)
+    child = kernel.value("demo.pid")
+    child_before = count_sockets(child)  # the demo sites' side of the connections
 
     result, sent = interrupt_run(kernel, code, INTERRUPT_AFTER)
     reply_after = result.replied - sent
@@ -109,13 +111,16 @@ def test_interrupt_stops_the_run_and_leaves_no_threads_or_sockets(kernel, mode, 
     time.sleep(max(0.0, sent + SETTLED_AFTER - time.monotonic()))
     threads_after = kernel.threads()
     sockets_after, waited = settle(kernel.open_sockets, sockets_before, SOCKETS_GRACE)
+    child_after, _ = settle(lambda: count_sockets(child), child_before, SOCKETS_GRACE)
     print(
         f"[{mode}] threads {len(threads_before)} -> {len(threads_after)} "
         f"{SETTLED_AFTER:.0f} s after the interrupt; sockets {sockets_before} -> "
-        f"{sockets_after} (after {SETTLED_AFTER + waited:.2f} s)"
+        f"{sockets_after} (after {SETTLED_AFTER + waited:.2f} s); the demo sites' process: "
+        f"sockets {child_before} -> {child_after}"
     )
     assert len(threads_after) <= len(threads_before), (threads_before, threads_after)
     assert sockets_after <= sockets_before
+    assert child_after <= child_before
 
 
 # ---- 2. interrupt a threaded run whose server does not answer in time ------------------------
