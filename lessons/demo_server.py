@@ -30,6 +30,9 @@ class SiteProfile:
     max_concurrent: int | None = None  # a site that throttles: more requests wait their turn
     error_rate: float = 0.0  # share of answers that are "500 Internal Server Error"
     drop_rate: float = 0.0  # share of requests whose connection is closed without an answer
+    tail: float = 0.0  # a heavy tail: latency times a log-normal factor of this sigma (0: none)
+    slow_rate: float = 0.0  # share of answers that take slow_latency more, as a busy server does
+    slow_latency: float = 1.0
 
 
 # Modelled on the real sites: the Jython site answers more slowly than Real Python.
@@ -38,6 +41,15 @@ DEFAULT_PROFILES = (
     SiteProfile("Jython", latency=0.060, jitter=0.010, page_kb=24),
     SiteProfile("Real Python", latency=0.040, jitter=0.008, page_kb=48),
 )
+# The internet the lesson ran on: answers that vary a lot, now and then a very slow one, and a
+# site that serves only a few requests at a time. The same seed gives the same sequence of delays.
+INTERNET_PROFILES = (
+    SiteProfile("Jython", latency=0.060, tail=0.6, slow_rate=0.02, slow_latency=1.0, page_kb=24),
+    SiteProfile(
+        "Real Python", latency=0.040, tail=0.5, slow_rate=0.01, max_concurrent=8, page_kb=48
+    ),
+)
+PROFILE_SETS = {"steady": DEFAULT_PROFILES, "internet": INTERNET_PROFILES}
 DEFAULT_SEED = 2024
 SETTINGS = [field.name for field in dataclasses.fields(SiteProfile)][1:]
 
@@ -180,6 +192,10 @@ class DemoSite:
         """Latency, error and drop for the next request, from the seeded random source."""
         p = self.profile
         delay = max(0.0, p.latency + self._random.uniform(-p.jitter, p.jitter))
+        if p.tail:
+            delay *= self._random.lognormvariate(0.0, p.tail)
+        if p.slow_rate and self._random.random() < p.slow_rate:
+            delay += p.slow_latency
         error = self._random.random() < p.error_rate
         drop = self._random.random() < p.drop_rate
         if self._page_for != (p.name, p.page_kb):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 
 from .demo_server import (
     DEFAULT_PROFILES,
     DEFAULT_SEED,
+    PROFILE_SETS,
     DemoSite,
     check_settings,
     close_sites,
@@ -26,6 +28,16 @@ class SitesFace:
     def urls(self) -> dict[str, str]:
         """Each site's name and address."""
         return {name: site.url for name, site in self.sites.items()}
+
+    def use(self, which: str) -> None:
+        """Give every site the profile of a named set: "steady" (the default) or "internet"."""
+        if which not in PROFILE_SETS:
+            raise ValueError(f"the profile sets are {list(PROFILE_SETS)}; got {which!r}")
+        for profile in PROFILE_SETS[which]:
+            if profile.name in self.sites:
+                settings = dataclasses.asdict(profile)
+                del settings["name"]
+                self.configure(profile.name, **settings)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Requests served and connections accepted, per site, since the start."""

@@ -218,3 +218,12 @@ def test_a_python_that_cannot_be_run_gives_a_clear_message(monkeypatch, tmp_path
     monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
     with pytest.raises(DemoSitesFailed, match="^The demo sites could not start: .*no-such-python"):
         DemoSitesProcess()
+
+
+def test_a_profile_set_reaches_the_child(sites):
+    sites.use("internet")
+    assert sites.sites["Jython"].profile.tail > 0
+    with requests.Session() as session:
+        assert all(session.get(sites.urls["Jython"], timeout=5).ok for _ in range(5))
+    sites.use("steady")
+    assert sites.sites["Jython"].profile.tail == 0

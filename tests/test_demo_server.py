@@ -185,3 +185,30 @@ def test_configure_rejects_unknown_names_and_settings():
             demo.configure("Python", latency=1)
         with pytest.raises(ValueError, match="unknown setting 'speed'"):
             demo.configure(speed=1)
+
+
+def test_the_internet_profile_has_a_heavy_tail_and_is_reproducible():
+    draws = []
+    for _ in range(2):
+        with DemoSites() as demo:
+            demo.use("internet")
+            site = demo.sites["Jython"]
+            draws.append([site._draw()[0] for _ in range(2000)])
+    assert draws[0] == draws[1]  # the same seed, the same delays
+    delays = sorted(draws[0])
+    median = delays[len(delays) // 2]
+    assert 0.04 < median < 0.08
+    assert delays[-1] > 1.0  # now and then a very slow answer
+    assert sum(d > 1.0 for d in delays) < 100  # but only now and then
+    assert delays[int(len(delays) * 0.9)] > 1.6 * median  # a tail, not jitter around a mean
+
+
+def test_profile_sets_switch_back_and_forth_and_refuse_unknown_names():
+    with DemoSites() as demo:
+        demo.use("internet")
+        assert demo.sites["Real Python"].profile.max_concurrent == 8
+        demo.use("steady")
+        assert demo.sites["Real Python"].profile.max_concurrent is None
+        assert demo.sites["Jython"].profile.tail == 0
+        with pytest.raises(ValueError, match="the profile sets are"):
+            demo.use("dial-up")
