@@ -24,9 +24,9 @@ import subprocess
 import sys
 
 import lessons
-from lessons.demo_process import DemoSitesProcess
-from lessons.demo_server import DEFAULT_PROFILES, SiteProfile
-from lessons.demo_sites import DemoSites
+from lessons.course.demo_process import DemoSitesProcess
+from lessons.course.demo_server import DEFAULT_PROFILES, SiteProfile
+from lessons.course.demo_sites import DemoSites
 
 # The reference: one site, written with a well-kept library, not with ours.
 REFERENCE = """

@@ -18,9 +18,9 @@ import time
 import requests
 
 import lessons
-from lessons.demo_process import DemoSitesProcess
-from lessons.demo_server import SiteProfile
-from lessons.sites import register_letters
+from lessons.course.demo_process import DemoSitesProcess
+from lessons.course.demo_server import SiteProfile
+from lessons.course.sites import register_letters
 
 WORKERS = (1, 2, 5, 10, 20, 40, 80, 160)
 

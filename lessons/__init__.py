@@ -1,13 +1,13 @@
 """Threads in Python: the course's helper package. It only hands on names from its modules."""
 
-from .demo_process import DemoSitesFailed, DemoSitesProcess
-from .demo_server import SiteProfile
-from .demo_sites import DemoSites
-from .exercises import check_floor, check_sync_estimate
-from .notebook import compare, order, plot_timeline, setup, show_source, waiting
-from .record import Download, Recorder, Run, mark
-from .runs import MAX_WORKERS, check_max_workers, run, run_sync, run_threads
-from .sites import (
+from .course.demo_process import DemoSitesFailed, DemoSitesProcess
+from .course.demo_server import SiteProfile
+from .course.demo_sites import DemoSites
+from .course.exercises import check_floor, check_sync_estimate
+from .course.notebook import compare, order, plot_timeline, setup, show_source, waiting
+from .course.record import Download, Recorder, Run, mark
+from .course.runs import MAX_WORKERS, check_max_workers, run, run_sync, run_threads
+from .course.sites import (
     REAL_SITES,
     TIMEOUT,
     SitesUnreachable,
@@ -15,7 +15,7 @@ from .sites import (
     start_demo_sites,
     stop_demo_sites,
 )
-from .worker_explorer import Explorer, explorer
+from .course.worker_explorer import Explorer, explorer
 
 __all__ = [
     "MAX_WORKERS",

@@ -6,8 +6,8 @@ import argparse
 import sys
 from urllib.parse import urlsplit
 
-from .runs import run
-from .sites import COPIES, SitesUnreachable, stop_demo_sites
+from .course.runs import run
+from .course.sites import COPIES, SitesUnreachable, stop_demo_sites
 
 
 class _Parser(argparse.ArgumentParser):

@@ -2,8 +2,8 @@
 
 import requests
 
-from .record import mark
-from .sites import TIMEOUT
+from .course.record import mark
+from .course.sites import TIMEOUT
 
 
 def download_site(url, session):

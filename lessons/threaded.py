@@ -5,8 +5,8 @@ import threading
 
 import requests
 
-from .record import mark
-from .sites import TIMEOUT
+from .course.record import mark
+from .course.sites import TIMEOUT
 
 thread_local = threading.local()
 

@@ -5,10 +5,10 @@ import socket
 import pytest
 from loopback import closed_port_url
 
-from lessons import sites as site_sets
-from lessons.demo_server import SiteProfile
-from lessons.demo_sites import DemoSites
-from lessons.sites import register_letters
+from lessons.course import sites as site_sets
+from lessons.course.demo_server import SiteProfile
+from lessons.course.demo_sites import DemoSites
+from lessons.course.sites import register_letters
 
 FAST = (
     SiteProfile("Jython", latency=0.005, page_kb=4),

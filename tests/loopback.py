@@ -26,7 +26,7 @@ def count_sockets(pid: int) -> int:
 
 
 def demo_children(pid: int) -> list[int]:
-    """Child processes of `pid` that serve the demo sites (lessons/demo_server.py)."""
+    """Child processes of `pid` that serve the demo sites (lessons/course/demo_server.py)."""
     children = []
     for task in os.listdir(f"/proc/{pid}/task"):
         with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{task}/children") as listing:

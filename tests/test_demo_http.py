@@ -14,8 +14,8 @@ import subprocess
 
 import pytest
 
-from lessons.demo_process import DemoSitesProcess
-from lessons.demo_server import SiteProfile
+from lessons.course.demo_process import DemoSitesProcess
+from lessons.course.demo_server import SiteProfile
 
 LATENCY = 0.06  # the demo Jython site's
 

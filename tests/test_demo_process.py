@@ -18,9 +18,9 @@ import requests
 from kernel_helpers import Kernel
 from loopback import demo_children, process_gone
 
-from lessons import sites as site_sets
-from lessons.demo_process import DemoSitesFailed, DemoSitesProcess
-from lessons.demo_server import SiteProfile
+from lessons.course import sites as site_sets
+from lessons.course.demo_process import DemoSitesFailed, DemoSitesProcess
+from lessons.course.demo_server import SiteProfile
 
 GONE_WITHIN = 3.0  # seconds for the child to notice that its parent has ended
 
@@ -154,8 +154,8 @@ def test_a_child_that_dies_is_reported_and_replaced():
 def test_a_child_that_cannot_start_gives_a_clear_message(monkeypatch, tmp_path, script, reason):
     child = tmp_path / "demo_server.py"
     child.write_text(script + "\n")
-    monkeypatch.setattr("lessons.demo_server.__file__", str(child))
-    monkeypatch.setattr("lessons.demo_process.START_SECONDS", 1)
+    monkeypatch.setattr("lessons.course.demo_server.__file__", str(child))
+    monkeypatch.setattr("lessons.course.demo_process.START_SECONDS", 1)
     before = set(demo_children(os.getpid()))
     start = time.monotonic()
     with pytest.raises(DemoSitesFailed) as failed:

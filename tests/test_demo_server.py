@@ -12,9 +12,9 @@ from asyncio.selector_events import _SelectorSocketTransport
 import pytest
 import requests
 
-from lessons.demo_process import DemoSitesProcess
-from lessons.demo_server import SiteProfile, make_page
-from lessons.demo_sites import DemoSites
+from lessons.course.demo_process import DemoSitesProcess
+from lessons.course.demo_server import SiteProfile, make_page
+from lessons.course.demo_sites import DemoSites
 
 
 def timed_get(port: int, path: str = "/") -> tuple[float, int, bytes]:

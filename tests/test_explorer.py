@@ -6,8 +6,8 @@ import time
 import pytest
 
 import lessons
-from lessons import worker_explorer as explorer_module
-from lessons.plotting import explorer_png, timeline_png
+from lessons.course import worker_explorer as explorer_module
+from lessons.course.plotting import explorer_png, timeline_png
 
 PNG = b"\x89PNG"
 

@@ -11,7 +11,7 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 import lessons
-from lessons.plotting import FAILED, draw_timeline
+from lessons.course.plotting import FAILED, draw_timeline
 
 
 def open_sockets() -> int:

@@ -21,7 +21,10 @@ SOCKETS_GRACE = 3.0  # more seconds the socket count may take to settle
 SLOW_LATENCY = 10.0  # far above the read timeout of lessons.TIMEOUT (2 s)
 SLOW_INTERRUPT_AFTER = 0.5
 SLOW_REPLY_WITHIN = 2.5  # the requests in flight end at the read timeout
-DEFAULT_LATENCY = {"Jython": 0.06, "Real Python": 0.04}  # lessons.demo_server.DEFAULT_PROFILES
+DEFAULT_LATENCY = {
+    "Jython": 0.06,
+    "Real Python": 0.04,
+}  # lessons.course.demo_server.DEFAULT_PROFILES
 WIDGET_KINDS = (
     "sorted(__import__('collections').Counter("
     "type(w).__name__ for w in ipywidgets.Widget.widgets.values()).items())"

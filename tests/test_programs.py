@@ -7,7 +7,7 @@ import pytest
 
 import lessons
 from lessons import synchronous, threaded
-from lessons.record import Recorder, record_run
+from lessons.course.record import Recorder, record_run
 
 
 def test_sync_downloads_160_pages_in_regular_order(fast_pages, capsys):

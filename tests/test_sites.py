@@ -5,7 +5,7 @@ import time
 import pytest
 
 import lessons
-from lessons import sites as site_sets
+from lessons.course import sites as site_sets
 
 
 def test_demo_is_the_default_and_gives_the_lessons_160_pages(monkeypatch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import synchronous, threaded
+from .. import synchronous, threaded
 from .record import Download, Recorder, Run, print_mark, record_run
 from .sites import COPIES, get_sites
 
