@@ -202,13 +202,15 @@ class Recorder:
             tried = self._may_try(site)
             if tried is None:
                 return None  # stopped while waiting
+            result = None
             if not tried:  # a dead or hopeless site: do not wait for it again
                 download.error = NOT_TRIED
                 download.end = download.start
             else:
                 _here.recorder, _here.download = self, download
                 try:
-                    download.bytes = download_site(url, *args, **kwargs) or 0
+                    result = download_site(url, *args, **kwargs)
+                    download.bytes = size(result)
                 except Exception as error:  # one bad page is reported, the run goes on
                     download.error = describe(error)
                     if isinstance(error, requests.HTTPError) and error.response is not None:
@@ -231,9 +233,16 @@ class Recorder:
                 self.on_mark(download.letter if download.ok else "x")
             if self.on_download is not None:
                 self.on_download(download)
-            return download.bytes
+            return result  # what the program's download_site returned: a size, or the page
 
         return recorded
+
+
+def size(result) -> int:
+    """Bytes of what a download_site returned: its length if it is the page, else the number."""
+    if isinstance(result, (bytes, bytearray, str)):
+        return len(result)
+    return int(result or 0)
 
 
 def rebound(function: types.FunctionType, **names) -> types.FunctionType:
