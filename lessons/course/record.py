@@ -65,6 +65,7 @@ class Run:
     elapsed: float
     stopped: bool = False  # Stop was pressed, or the kernel interrupted
     interrupted: bool = False
+    returned: list | None = None  # what download_all_sites returned (None if interrupted)
 
     @property
     def done(self) -> int:
@@ -268,18 +269,27 @@ def record_run(
     recorder: Recorder,
     mode: str,
     max_workers: int | None = None,
+    wrap: Callable[[Callable], Callable] | None = None,
+    names: dict | None = None,
 ) -> Run:
-    """Run a program's download_all_sites over `sites` with every download recorded."""
+    """Run a program's download_all_sites over `sites` with every download recorded.
+
+    `wrap` receives the recorded download_site and returns what the program calls instead;
+    `names` replaces more of the program's globals for this run (a recorded consumer, say).
+    """
+    download_site = recorder.wrap(program.download_site)
+    if wrap is not None:
+        download_site = wrap(download_site)
     download_all_sites = rebound(
-        program.download_all_sites, download_site=recorder.wrap(program.download_site)
+        program.download_all_sites, download_site=download_site, **(names or {})
     )
-    interrupted = False
+    interrupted, returned = False, None
     recorder.started = start = time.perf_counter()
     try:
         if max_workers is None:
-            download_all_sites(sites)
+            returned = download_all_sites(sites)
         else:
-            download_all_sites(sites, max_workers=max_workers)
+            returned = download_all_sites(sites, max_workers=max_workers)
     except KeyboardInterrupt:
         recorder.stop()
         interrupted = True
@@ -294,4 +304,5 @@ def record_run(
         elapsed=elapsed,
         stopped=recorder.stopping and not interrupted,
         interrupted=interrupted,
+        returned=returned,
     )
