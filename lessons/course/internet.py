@@ -1,0 +1,140 @@
+"""The internet the lesson ran on: demo sites changed for one block, and the spread of run times.
+
+The lesson's own runs varied wildly (a threaded run ten times faster once, twice the next time).
+The "internet" profile set of the demo sites varies as real sites do; running both programs on it
+several times shows that spread, measured here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import statistics
+from collections.abc import Iterator
+
+from matplotlib.figure import Figure
+
+from .demo_server import PROFILE_SETS
+from .plotting import to_png
+from .progress import progress
+from .record import Run
+from .runs import run
+from .sites import get_sites, start_demo_sites
+
+SLOW = 0.5  # seconds: an answer slower than this is one of the internet's very slow ones
+
+
+@contextlib.contextmanager
+def sites_changed(demo=None, use: str | None = None, **settings) -> Iterator:
+    """The demo sites with profile set `use` and/or `settings` inside the block; as before after.
+
+    What each site was is restored on leaving the block, even on an error or an interrupt, so
+    the next cell (and a rerun) starts from the sites as they were: `steady` unless you changed
+    them yourself.
+    """
+    demo = demo if demo is not None else start_demo_sites()
+    if use is not None and use not in PROFILE_SETS:
+        raise ValueError(f"the profile sets are {list(PROFILE_SETS)}; got {use!r}")
+    kept = {name: dataclasses.replace(site.profile) for name, site in demo.sites.items()}
+    try:
+        if use is not None:
+            demo.use(use)
+        if settings:
+            demo.configure(**settings)
+        yield demo
+    finally:
+        if demo.running:  # sites stopped meanwhile have nothing to restore
+            for name, profile in kept.items():
+                fields = dataclasses.asdict(profile)
+                del fields["name"]
+                demo.configure(name, **fields)
+
+
+@dataclasses.dataclass
+class Pair:
+    """One synchronous run and one threaded run right after it, on the same pages."""
+
+    sync: Run
+    threads: Run
+
+    @property
+    def speedup(self) -> float:
+        return self.sync.elapsed / self.threads.elapsed
+
+
+def spread(
+    repeats: int = 4, copies: int = 10, max_workers: int = 5, *, demo=None, sites=None
+) -> list[Pair]:
+    """Both programs, `repeats` times each, on the "internet" profile set; then back as before.
+
+    `copies` pages per site (10: 20 pages, about a second a synchronous run) keep it short;
+    `sites` (a list of URLs) and `demo` (their handle) are for tests.
+    """
+    pages = sites if sites is not None else get_sites("demo", copies)
+    pairs = []
+    with sites_changed(demo, use="internet"), progress(2 * repeats, "runs") as bar:
+        for _ in range(repeats):
+            sync = run("sync", sites=pages, quiet=True, show=False)
+            bar.step(f"synchronous {sync.elapsed:.2f} s")
+            threads = run("threads", max_workers, sites=pages, quiet=True, show=False)
+            bar.step(f"threaded {threads.elapsed:.2f} s")
+            pairs.append(Pair(sync, threads))
+    return pairs
+
+
+def slow(result: Run) -> str:
+    """How many pages of a run took longer than SLOW to answer, as a note ("" if none)."""
+    count = sum(d.end - d.start > SLOW for d in result.downloads)
+    return f" ({count} slow answer{'s' * (count > 1)})" if count else ""
+
+
+def report(pairs: list[Pair]) -> None:
+    """Each pair's times and speed-up, then the range of each."""
+    for i, pair in enumerate(pairs, 1):
+        print(
+            f"Run {i}: synchronous {pair.sync.elapsed:.2f} s{slow(pair.sync)}, "
+            f"threads (max_workers={pair.threads.max_workers}) {pair.threads.elapsed:.2f} s"
+            f"{slow(pair.threads)}: {pair.speedup:.1f} times faster"
+        )
+    for what, values in [
+        ("synchronous", [p.sync.elapsed for p in pairs]),
+        ("threaded", [p.threads.elapsed for p in pairs]),
+    ]:
+        print(
+            f"{what}: from {min(values):.2f} s to {max(values):.2f} s, the slowest "
+            f"{max(values) / min(values):.1f} times the fastest, on the same {pairs[0].sync.pages} "
+            "pages."
+        )
+    speedups = [p.speedup for p in pairs]
+    print(f"Speed-ups: from {min(speedups):.1f} to {max(speedups):.1f} times.")
+    failed = sum(p.sync.failed + p.threads.failed for p in pairs)
+    if failed:
+        print(f"{failed} pages failed (see each run's summary); their time is in the figures.")
+
+
+def plot(pairs: list[Pair]) -> object:
+    """Left: the two programs' times, run by run. Right: the speed-up of each run."""
+    from IPython.display import Image
+
+    figure = Figure(figsize=(10, 3.6), dpi=90, layout="constrained")
+    times, ratios = figure.subplots(1, 2, width_ratios=[3, 2])
+    x = range(1, len(pairs) + 1)
+    times.plot(x, [p.sync.elapsed for p in pairs], "o-", color="#a40000", label="synchronous")
+    times.plot(x, [p.threads.elapsed for p in pairs], "s-", color="#204a87", label="threaded")
+    times.set_ylim(0, max(p.sync.elapsed for p in pairs) * 1.15)
+    times.set_xticks(list(x))
+    times.set_xlabel("run")
+    times.set_ylabel("seconds")
+    times.set_title(f"The same {pairs[0].sync.pages} pages, on the 'internet' demo sites")
+    times.legend(loc="best")
+    speedups = [p.speedup for p in pairs]
+    ratios.bar(list(x), speedups, color="#73d216", width=0.6)
+    ratios.axhline(statistics.mean(speedups), color="#555753", linestyle="--", label="mean")
+    for i, value in zip(x, speedups, strict=True):
+        ratios.annotate(f"{value:.1f}x", (i, value), ha="center", va="bottom")
+    ratios.set_ylim(0, max(speedups) * 1.2)
+    ratios.set_xticks(list(x))
+    ratios.set_xlabel("run")
+    ratios.set_title("Speed-up: synchronous / threaded")
+    ratios.legend(loc="lower right")
+    return Image(data=to_png(figure), format="png")

@@ -1,0 +1,221 @@
+"""How many threads: max_workers swept against two limits, what a thread costs, and the checks.
+
+The two limits of a run of P pages with N workers:
+- the latency floor, ceil(P / N) * latency: each worker waits for its pages one after another;
+- the CPU bound, P * (CPU time one page costs the client): however many threads wait, one
+  interpreter handles every answer, and the GIL lets one thread run Python at a time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import statistics
+import time
+
+from matplotlib.figure import Figure
+
+from .costs import not_a_count
+from .exercises import Verdict, _not_a_number
+from .internet import sites_changed
+from .plotting import to_png
+from .progress import tracked
+from .record import Run
+from .runs import run
+from .sites import get_sites, start_demo_sites
+
+COUNTS = (1, 2, 5, 10, 20, 40, 80, 160)
+TOLERANCE = 0.15
+
+
+def latency_floor(pages: int, workers: int, latency: float, slots: int | None = None) -> float:
+    """The least time: each worker (or each of the server's `slots`) waits page after page."""
+    return math.ceil(pages / min(workers, slots or workers)) * latency
+
+
+def cpu_bound(cpu_per_page: float, pages: int) -> float:
+    """The least time the client's own work takes: it does not overlap on one interpreter."""
+    return cpu_per_page * pages
+
+
+def demo_latency(demo=None) -> float:
+    """The mean latency of the demo sites, as their profiles say (the sites alternate)."""
+    demo = demo if demo is not None else start_demo_sites()
+    return statistics.mean(site.profile.latency for site in demo.sites.values())
+
+
+@dataclasses.dataclass
+class Point:
+    """One run of the sweep."""
+
+    workers: int
+    run: Run
+    cpu: float  # seconds of CPU of this whole process during the run (time.process_time)
+
+
+@dataclasses.dataclass
+class Sweep:
+    """One run per worker count, with the limits to compare them against."""
+
+    points: list[Point]
+    pages: int
+    latency: float
+    slots: int | None = None  # requests the server serves at once (None: no limit)
+
+    @property
+    def cpu_per_page(self) -> float:
+        return sum(p.cpu for p in self.points) / (self.pages * len(self.points))
+
+    @property
+    def cpu_bound(self) -> float:
+        return cpu_bound(self.cpu_per_page, self.pages)
+
+    def floor(self, workers: int) -> float:
+        return latency_floor(self.pages, workers, self.latency, self.slots)
+
+    def at(self, workers: int) -> Run:
+        """The run with that many workers."""
+        return next(p.run for p in self.points if p.workers == workers)
+
+    @property
+    def best(self) -> Point:
+        return min(self.points, key=lambda p: p.run.elapsed)
+
+    @property
+    def ratio(self) -> float:
+        """The best run's time over its own floor: 1.0 would be perfect."""
+        return self.best.run.elapsed / self.floor(self.best.workers)
+
+    @property
+    def crossing(self) -> float:
+        """The worker count where the latency floor falls to the CPU bound."""
+        return self.latency / self.cpu_per_page
+
+
+def sweep(counts=COUNTS, copies: int = 80, *, sites=None, latency=None, demo=None) -> Sweep:
+    """The threaded program once for each worker count, with a progress bar.
+
+    CPU is `time.process_time()` around each run: every thread of this process, user and system
+    time. `time.thread_time()` would count only the calling thread, which merely waits for the
+    pool. The demo sites run in a process of their own, so their work is not counted.
+    `sites` (a list of URLs) with its `latency` is for tests.
+    """
+    pages = sites if sites is not None else get_sites("demo", copies)
+    latency = latency if latency is not None else demo_latency(demo)
+    points = []
+    for workers in tracked(counts, "max_workers"):
+        cpu = time.process_time()
+        result = run("threads", workers, sites=pages, quiet=True, show=False)
+        points.append(Point(workers, result, time.process_time() - cpu))
+    return Sweep(points, len(pages), latency)
+
+
+def throttled(
+    counts=(2, 4, 8, 16, 40), copies: int = 20, max_concurrent: int = 4, *, demo=None, **options
+) -> Sweep:
+    """The sweep against sites that serve `max_concurrent` requests each at a time, then back."""
+    with sites_changed(demo, max_concurrent=max_concurrent) as changed:
+        result = sweep(counts, copies, demo=changed, **options)
+    result.slots = max_concurrent * len(changed.sites)
+    return result
+
+
+def report(result: Sweep) -> None:
+    for p in result.points:
+        floor = result.floor(p.workers)
+        print(
+            f"max_workers={p.workers:>3}: {p.run.summary()[-1]}; floor {floor:.2f} s "
+            f"({p.run.elapsed / floor:.1f}x); CPU {p.cpu / result.pages * 1000:.2f} ms a page"
+        )
+    print(
+        f"\nThe client's CPU: {result.cpu_per_page * 1000:.2f} ms a page (process_time over all "
+        f"the runs, per page), so {result.pages} pages need at least {result.cpu_bound:.2f} s "
+        "of this process, however many threads wait."
+    )
+    if result.slots:
+        print(
+            f"The server serves {result.slots} requests at a time: its floor stops falling there."
+        )
+    best = result.best
+    print(
+        f"Best: max_workers={best.workers} in {best.run.elapsed:.2f} s, {result.ratio:.1f} times "
+        f"its floor of {result.floor(best.workers):.2f} s."
+    )
+    by_count = {p.workers: p.run.elapsed for p in result.points}
+    if 5 in by_count and 160 in by_count:
+        print(f"160 workers against 5: {by_count[5] / by_count[160]:.1f} times faster, here.")
+
+
+def plot(result: Sweep) -> object:
+    """Time against max_workers (log scales), the floor, the CPU bound, the server's limit."""
+    from IPython.display import Image
+
+    figure = Figure(figsize=(9, 4.2), dpi=90, layout="constrained")
+    ax = figure.add_subplot()
+    counts = [p.workers for p in result.points]
+    every = [n for n in range(1, max(counts) + 1) if n in counts or n == 1 or n % 2 == 0]
+    floors = [result.floor(n) for n in every]
+    n = "min(N, the server's limit)" if result.slots else "N"
+    ax.plot(every, floors, "--", color="#555753", label=f"latency floor: ceil(P / {n}) x latency")
+    if result.slots:
+        ax.axvline(result.slots, color="#ce5c00", linestyle="-.", label="the server's limit")
+    ax.axhline(result.cpu_bound, color="#a40000", linestyle=":", linewidth=2,
+               label=f"CPU bound: P x {result.cpu_per_page * 1000:.2f} ms")  # fmt: skip
+    ax.fill_between(every, [max(f, result.cpu_bound) for f in floors], color="#eeeeec",
+                    label="out of reach")  # fmt: skip
+    times = [p.run.elapsed for p in result.points]
+    ax.plot(counts, times, "o-", color="#204a87", label="measured")
+    for n, t in zip(counts, times, strict=True):
+        ax.annotate(f"{t:.2f}", (n, t), textcoords="offset points", xytext=(0, 6), ha="center")
+    best = result.best
+    ax.plot([best.workers], [best.run.elapsed], "*", color="#73d216", markersize=16,
+            label=f"best: {best.workers} workers")  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(counts, [str(n) for n in counts])
+    ax.set_yticks([0.05, 0.1, 0.2, 0.5, 1, 2, 5], ["0.05", "0.1", "0.2", "0.5", "1", "2", "5"])
+    ax.set_ylim(min([*floors, result.cpu_bound]) * 0.7, max(times + floors[:2]) * 1.5)
+    ax.set_xlabel("max_workers (N)")
+    ax.set_ylabel("seconds (log scale)")
+    limit = f", the server serving {result.slots} at a time" if result.slots else ""
+    ax.set_title(f"{result.pages} pages (P), one run per worker count{limit}")
+    ax.legend(loc="upper right", fontsize="small")
+    return Image(data=to_png(figure), format="png")
+
+
+# ---- the exercises' self-checks ----------------------------------------------------------------
+
+
+def check_crossing(answer, result: Sweep) -> Verdict:
+    """Exercise 1: from how many workers on can the latency floor no longer be reached?"""
+    right = result.crossing
+    message = not_a_count(answer)
+    if message is None and right / 1.5 <= answer <= right * 1.5:
+        message = f"Correct: you said {answer}; the floor meets the CPU bound at {right:.0f}."
+    elif message is None:
+        message = (
+            f"Not yet, because the floor meets the CPU bound at about {right:.0f} workers, not "
+            f"{answer}. Hint: ceil(P / N) * latency = P * CPU per page gives N = latency / CPU "
+            f"per page: {result.latency * 1000:.0f} ms / {result.cpu_per_page * 1000:.2f} ms."
+        )
+    return Verdict(message)
+
+
+def check_throttled_floor(
+    answer, max_workers: int = 20, max_concurrent: int = 4, pages: int = 40, demo=None
+) -> Verdict:
+    """Exercise 2: the floor of `pages` pages, `max_workers` workers, sites serving 4 at a time."""
+    message = _not_a_number(answer)
+    if message is None:
+        demo = demo if demo is not None else start_demo_sites()
+        slots = max_concurrent * len(demo.sites)
+        right = latency_floor(pages, max_workers, demo_latency(demo), slots)
+        if abs(answer - right) <= TOLERANCE * right:
+            message = f"Correct: you said {answer:.2f} s, and the floor is {right:.2f} s."
+        else:
+            message = (
+                f"Not yet, because the floor is {right:.2f} s, not {answer:.2f} s. Hint: the "
+                f"{len(demo.sites)} sites serve {slots} pages at a time in all, whatever the "
+                f"{max_workers} workers ask: ceil({pages} / {slots}) rounds."
+            )
+    return Verdict(message)

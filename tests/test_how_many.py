@@ -1,0 +1,204 @@
+"""Chapter 05's machinery: the limits, the sweep, the cost of threads, the internet, the checks."""
+
+import dataclasses
+import math
+import threading
+
+import pytest
+from conftest import FAST
+
+from lessons import Download, Run, thread_cost
+from lessons.course import costs, internet, sweep
+
+PNG = b"\x89PNG"
+
+
+def profiles(demo) -> list:
+    return [dataclasses.replace(site.profile) for site in demo.sites.values()]
+
+
+# ---- the limits ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "pages, workers, latency, slots, floor",
+    [
+        (160, 1, 0.05, None, 8.0),
+        (160, 5, 0.05, None, 1.6),
+        (160, 3, 0.05, None, 54 * 0.05),  # the last round is a short one, but a whole round
+        (160, 160, 0.05, None, 0.05),
+        (160, 1000, 0.05, None, 0.05),
+        (40, 20, 0.05, 8, 0.25),  # the server serves 8 at a time: 5 rounds, not 2
+        (40, 4, 0.05, 8, 0.5),  # fewer workers than the server's slots: the workers limit
+    ],
+)
+def test_latency_floor(pages, workers, latency, slots, floor):
+    assert sweep.latency_floor(pages, workers, latency, slots) == pytest.approx(floor)
+
+
+def test_cpu_bound_and_where_the_floor_meets_it(fast_pages):
+    assert sweep.cpu_bound(0.0015, 160) == pytest.approx(0.24)
+    run = object()
+    points = [sweep.Point(5, run, 0.2), sweep.Point(10, run, 0.3)]
+    result = sweep.Sweep(points, pages=160, latency=0.05)
+    assert result.cpu_per_page == pytest.approx(0.5 / 320)
+    assert result.cpu_bound == pytest.approx(0.25)
+    assert result.crossing == pytest.approx(32)
+    crossing = math.ceil(result.crossing)
+    assert sweep.latency_floor(160, crossing, 0.05) <= result.cpu_bound * 1.05
+
+
+# ---- the sweep -----------------------------------------------------------------------------------
+
+
+def test_sweep_gives_one_point_per_worker_count_and_the_best(fast_pages, capsys):
+    pages = fast_pages[:40]
+    result = sweep.sweep((1, 4, 16), sites=pages, latency=0.005)
+    assert [p.workers for p in result.points] == [1, 4, 16]
+    assert all(p.run.done == 40 and p.cpu >= 0 for p in result.points)
+    assert result.best.run.elapsed == min(p.run.elapsed for p in result.points)
+    assert result.ratio == result.best.run.elapsed / result.floor(result.best.workers)
+    assert result.pages == 40 and result.slots is None
+    sweep.report(result)
+    out = capsys.readouterr().out
+    assert out.count("Downloaded 40 in") == 3 and f"Best: max_workers={result.best.workers} " in out
+    assert sweep.plot(result).data.startswith(PNG)
+
+
+def test_throttled_sweep_flattens_at_the_server_and_is_undone(fast_sites, fast_pages):
+    before = profiles(fast_sites)
+    result = sweep.throttled(
+        (1, 8), max_concurrent=2, demo=fast_sites, sites=fast_pages[:16], latency=0.005
+    )
+    assert result.slots == 4
+    assert result.floor(8) == result.floor(4) == pytest.approx(4 * 0.005)
+    assert [p.run.done for p in result.points] == [16, 16]
+    assert profiles(fast_sites) == before
+    assert sweep.plot(result).data.startswith(PNG)
+
+
+# ---- what threads cost ---------------------------------------------------------------------------
+
+
+def test_thread_cost_starts_and_joins_every_thread():
+    before = threading.active_count()
+    seen = []
+    start, join, measured = thread_cost.start_and_join(
+        30, lambda: seen.append(threading.active_count()) or "during"
+    )
+    assert seen == [before + 30] and measured == "during"
+    assert start > 0 and join >= 0
+    assert threading.active_count() == before
+
+
+def test_thread_cost_joins_every_thread_even_on_an_error():
+    before = threading.active_count()
+
+    def fail():
+        raise RuntimeError("while parked")
+
+    with pytest.raises(RuntimeError, match="while parked"):
+        thread_cost.start_and_join(20, fail)
+    assert threading.active_count() == before
+
+
+def test_thread_costs_measure_memory_and_report_it(capsys):
+    cost = costs.thread_costs(40)
+    assert cost.threads == 40 and cost.start > 0
+    if costs.memory() is not None:  # Linux: /proc/self/statm
+        assert cost.virtual > 0 and cost.resident is not None
+    costs.report_costs(cost)
+    assert "40 threads (the quickest of a few rounds): started in" in capsys.readouterr().out
+
+
+def test_default_max_workers_is_the_pools_own():
+    assert costs.default_max_workers(1) == 5
+    assert costs.default_max_workers(2) == 6
+    assert costs.default_max_workers(64) == 32
+    assert costs.report_default() == costs.default_max_workers()
+
+
+# ---- the internet profile, undone ----------------------------------------------------------------
+
+
+def test_profile_changes_are_undone_even_on_an_exception(fast_sites):
+    before = profiles(fast_sites)
+    with pytest.raises(RuntimeError), internet.sites_changed(fast_sites, use="internet"):
+        assert fast_sites.sites["Real Python"].profile.max_concurrent == 8
+        assert fast_sites.sites["Jython"].profile.tail > 0
+        raise RuntimeError("the cell failed")
+    assert profiles(fast_sites) == before == list(FAST)
+
+
+def test_a_learners_own_settings_are_kept(fast_sites):
+    fast_sites.configure("Jython", latency=0.02)
+    with internet.sites_changed(fast_sites, use="internet", error_rate=0.0):
+        pass
+    assert fast_sites.sites["Jython"].profile.latency == 0.02
+
+
+def test_an_unknown_profile_set_is_refused(fast_sites):
+    changed = internet.sites_changed(fast_sites, use="mars")
+    with pytest.raises(ValueError, match="the profile sets are"), changed:
+        pass
+
+
+def test_spread_runs_both_programs_and_undoes_the_profile(fast_sites, fast_pages, capsys):
+    before = profiles(fast_sites)
+    pairs = internet.spread(repeats=2, max_workers=4, demo=fast_sites, sites=fast_pages[:8])
+    assert [(p.sync.mode, p.threads.mode, p.sync.pages) for p in pairs] == [
+        ("sync", "threads", 8)
+    ] * 2
+    assert all(p.speedup > 0 for p in pairs)
+    assert profiles(fast_sites) == before
+    internet.report(pairs)
+    assert "Speed-ups: from" in capsys.readouterr().out
+    assert internet.plot(pairs).data.startswith(PNG)
+
+
+def test_spread_undoes_the_profile_when_a_run_fails(fast_sites, fast_pages, monkeypatch):
+    before = profiles(fast_sites)
+
+    def broken(*args, **kwargs):
+        assert fast_sites.sites["Jython"].profile.tail > 0  # the internet set was in force
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(internet, "run", broken)
+    with pytest.raises(KeyboardInterrupt):
+        internet.spread(repeats=1, demo=fast_sites, sites=fast_pages[:4])
+    assert profiles(fast_sites) == before
+
+
+# ---- the self-checks -----------------------------------------------------------------------------
+
+
+def test_check_crossing():
+    result = sweep.Sweep([sweep.Point(5, object(), 0.24)], pages=160, latency=0.05)
+    assert sweep.check_crossing(33, result).correct
+    assert sweep.check_crossing(40, result).correct
+    assert not sweep.check_crossing(5, result).correct
+    assert sweep.check_crossing(160, result).startswith("Not yet, because the floor meets")
+    assert sweep.check_crossing(None, result).startswith("Not yet, because there is no answer")
+    assert sweep.check_crossing(2.5, result).startswith("Not yet, because 2.5 is not a whole")
+
+
+def test_check_throttled_floor(fast_sites):
+    # 40 pages, sites serving 4 each at a time: 8 at once, 5 rounds of 5 ms.
+    assert sweep.check_throttled_floor(0.025, demo=fast_sites).correct
+    wrong = sweep.check_throttled_floor(0.01, demo=fast_sites)
+    assert not wrong.correct and "ceil(40 / 8)" in wrong
+    assert sweep.check_throttled_floor(None, demo=fast_sites).startswith("Not yet")
+
+
+def test_check_default_workers():
+    assert costs.check_default_workers(32).correct
+    assert costs.check_default_workers(9, cpu_count=5).correct
+    assert not costs.check_default_workers(68).correct
+    assert costs.check_default_workers(None).startswith("Not yet, because there is no answer")
+
+
+def test_slow_answers_are_counted():
+    quick, slow = (Download("u", "J", "T", 0.0, end) for end in (0.1, internet.SLOW + 0.1))
+    result = Run("sync", None, 3, [quick, slow, slow], 1.0)
+    assert internet.slow(result) == " (2 slow answers)"
+    assert internet.slow(Run("sync", None, 1, [quick], 0.1)) == ""
