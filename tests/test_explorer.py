@@ -1,5 +1,6 @@
 """The worker explorer driven as a learner would: slide, Run, Stop, Clear, run the cell again."""
 
+import dataclasses
 import threading
 import time
 
@@ -185,3 +186,43 @@ def test_a_typed_value_outside_the_slider_is_brought_within_it(explorer):
     assert explorer.workers.value == 1
     explorer.run_button.click()
     assert explorer.wait(30) and explorer.history[-1].max_workers == 1
+
+
+def test_the_sites_profile_is_chosen_next_to_the_mode(explorer):
+    assert explorer.profile.value == "steady"
+    assert [value for _, value in explorer.profile.options] == ["steady", "internet"]
+    assert "lessons-profile" in explorer.profile._dom_classes
+    assert explorer.profile in explorer.widget.children[0].children
+
+
+def test_an_internet_run_changes_the_demo_sites_for_that_run_only(fast_pages, fast_sites):
+    before = [dataclasses.replace(site.profile) for site in fast_sites.sites.values()]
+    seen = []
+    shown = lessons.explorer(max_workers=64, sites=fast_pages, demo=fast_sites)
+    try:
+        shown.profile.value = "internet"
+        shown._show = lambda downloads: seen.append(fast_sites.sites["Jython"].profile.tail)
+        shown.run_button.click()
+        assert shown.wait(30)
+        assert shown.history[-1].done == 160
+        assert seen and seen[0] > 0  # during the run: the internet profile set
+        assert [site.profile for site in fast_sites.sites.values()] == before  # after: as before
+        assert "internet sites" in shown.status.value
+    finally:
+        shown.close()
+
+
+def test_the_internet_profile_needs_the_demo_sites(fast_pages):
+    shown = lessons.explorer(sites=fast_pages, profile="internet")  # URLs, no demo sites named
+    try:
+        shown.run_button.click()
+        assert shown.wait(10)
+        assert shown.status.value.startswith("The run did not start: the 'internet' sites")
+        assert shown.history == [] and not shown.run_button.disabled
+    finally:
+        shown.close()
+
+
+def test_an_unknown_profile_is_a_clear_error():
+    with pytest.raises(ValueError, match="profile must be one of"):
+        lessons.explorer(profile="mars")

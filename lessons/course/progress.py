@@ -31,7 +31,7 @@ class Progress:
         )  # fmt: skip
         self.label = widgets.Label(f"0 of {total}")
         box = widgets.HBox([self.bar, self.label])
-        box.add_class("lessons-progress")
+        box.add_class("lessons-cell-progress")  # the explorer's own is "lessons-progress"
         display(box)
 
     def step(self, note: str = "") -> None:

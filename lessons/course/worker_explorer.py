@@ -4,22 +4,32 @@ It follows the lesson's GUI-thread pattern: the downloads run in a background th
 notebook stays responsive; worker threads only append what they did to a list; and one thread,
 the explorer's own, turns that list into widget state (progress, marks, figure) ten times a
 second. Nothing is printed from a thread, so nothing lands in whatever cell runs at the time.
+
+The "sites" choice gives the demo sites the "internet" profile set for one run (answers that vary,
+now and then a very slow one, a site that throttles); after the run they are as they were.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 
 import ipywidgets as widgets
 
+from .internet import sites_changed
 from .plotting import explorer_png
 from .record import Download, Recorder, Run
 from .runs import check_max_workers
 from .runs import run as run_program
+from .sites import start_demo_sites
 
 REFRESH = 0.1  # seconds between two updates of the widgets while a run goes on
 MAX_SLIDER = 64
-PARTS = ["workers", "mode", "run", "stop", "clear", "progress", "status", "marks", "figure"]
+PARTS = [
+    "workers", "mode", "profile", "run", "stop", "clear", "progress", "status", "marks", "figure",
+]  # fmt: skip
+PROFILES = [("steady", "steady"), ("internet", "internet")]
 
 _current: Explorer | None = None  # the explorer shown last; a new one replaces it
 _current_lock = threading.Lock()
@@ -28,14 +38,20 @@ _current_lock = threading.Lock()
 class Explorer:
     """The widgets, the history of runs, and the one run that may go on at a time."""
 
-    def __init__(self, runs: list[Run] = (), max_workers: int = 5, sites=None) -> None:
+    def __init__(
+        self, runs: list[Run] = (), max_workers: int = 5, sites=None, profile: str = "steady",
+        demo=None,
+    ) -> None:  # fmt: skip
         check_max_workers(max_workers)
         if max_workers > MAX_SLIDER:
             raise ValueError(
                 f"the explorer's slider goes from 1 to {MAX_SLIDER}; "
                 f"got max_workers={max_workers}. For more, call lessons.run_threads() in a cell."
             )
+        if profile not in dict(PROFILES):
+            raise ValueError(f"profile must be one of {list(dict(PROFILES))}; got {profile!r}")
         self.sites = sites
+        self.demo = demo  # the demo sites the "internet" profile changes (default: this kernel's)
         self.history: list[Run] = [run for run in runs if run is not None]
         self.last: Run | None = self.history[-1] if self.history else None
         self._lock = threading.Lock()  # guards history, last and the running run
@@ -53,6 +69,10 @@ class Explorer:
         self.mode = widgets.ToggleButtons(
             options=[("synchronous", "sync"), ("threaded", "threads")], value="threads"
         )
+        self.profile = widgets.Dropdown(
+            options=PROFILES, value=profile, description="sites",
+            style={"description_width": "initial"}, layout=widgets.Layout(width="160px"),
+        )  # fmt: skip
         self.run_button = widgets.Button(description="Run", button_style="success", icon="play")
         self.stop_button = widgets.Button(description="Stop", icon="stop", disabled=True)
         self.clear_button = widgets.Button(description="Clear", icon="trash")
@@ -68,7 +88,7 @@ class Explorer:
         self.mode.observe(self._mode_changed, names="value")
         self.widget = widgets.VBox(
             [
-                widgets.HBox([self.mode, self.workers]),
+                widgets.HBox([self.mode, self.profile, self.workers]),
                 widgets.HBox([self.run_button, self.stop_button, self.clear_button]),
                 widgets.HBox([self.progress, self.status]),
                 self.marks,
@@ -91,13 +111,16 @@ class Explorer:
                 return False
             self.finished.clear()
             self._recorder = Recorder()  # workers append to its list; the explorer reads it
-        mode, workers = self.mode.value, self.workers.value
+        mode, workers, profile = self.mode.value, self.workers.value, self.profile.value
         self.run_button.disabled, self.stop_button.disabled = True, False
         self.progress.value, self.progress.bar_style = 0, ""
         self.marks.value = ""
-        self.status.value = f"Running {describe(mode, workers)}..."
+        self.status.value = f"Running {describe(mode, workers, profile)}..."
         threading.Thread(
-            target=self._run, args=(mode, workers, self._recorder), name="explorer", daemon=True
+            target=self._run,
+            args=(mode, workers, profile, self._recorder),
+            name="explorer",
+            daemon=True,
         ).start()
         return True
 
@@ -131,14 +154,15 @@ class Explorer:
 
     # ---- the background run, and the one thread that updates the widgets ---------------------
 
-    def _run(self, mode: str, workers: int, recorder: Recorder) -> None:
+    def _run(self, mode: str, workers: int, profile: str, recorder: Recorder) -> None:
         outcome: dict[str, object] = {}
 
         def program() -> None:
             try:
-                outcome["run"] = run_program(
-                    mode, workers, sites=self.sites, show=False, quiet=True, recorder=recorder
-                )
+                with self._profile(profile):
+                    outcome["run"] = run_program(
+                        mode, workers, sites=self.sites, show=False, quiet=True, recorder=recorder
+                    )
             except Exception as error:  # shown in the status line, never as a traceback
                 outcome["error"] = error
 
@@ -149,13 +173,28 @@ class Explorer:
                 worker.join(REFRESH)
                 if not self._closed:
                     self._show(recorder.downloads[:])  # a copy: workers keep appending
-            self._finish(outcome.get("run"), outcome.get("error"))
+            self._finish(outcome.get("run"), outcome.get("error"), profile)
         finally:
             with self._lock:
                 self._recorder = None
             self.finished.set()
 
-    def _finish(self, result: Run | None, error: BaseException | None) -> None:
+    def _profile(self, profile: str):
+        """The demo sites with the chosen profile set for one run; unchanged for "steady"."""
+        if profile == "steady":
+            return contextlib.nullcontext()
+        demo = self.demo
+        if demo is None:
+            which = self.sites or os.environ.get("LESSONS_SITES") or "demo"
+            if not (isinstance(which, str) and which.strip().lower() == "demo"):
+                raise ValueError(
+                    f"the {profile!r} sites change the demo sites, and this explorer "
+                    "downloads from other sites: choose sites 'steady'"
+                )
+            demo = start_demo_sites()
+        return sites_changed(demo, use=profile)
+
+    def _finish(self, result: Run | None, error: BaseException | None, profile: str) -> None:
         if self._closed:
             return
         if result is not None:
@@ -167,7 +206,7 @@ class Explorer:
             self._show(result.downloads)
             *before, last = result.summary()
             self.status.value = " ".join(
-                [f"{last} ({describe(result.mode, result.max_workers)}).", *before]
+                [f"{last} ({describe(result.mode, result.max_workers, profile)}).", *before]
             )
             self.progress.bar_style = "danger" if result.failed else "success"
             self._draw()
@@ -188,8 +227,8 @@ class Explorer:
 
     def _parts(self) -> list[widgets.Widget]:
         return [
-            self.workers, self.mode, self.run_button, self.stop_button, self.clear_button,
-            self.progress, self.status, self.marks, self.figure,
+            self.workers, self.mode, self.profile, self.run_button, self.stop_button,
+            self.clear_button, self.progress, self.status, self.marks, self.figure,
         ]  # fmt: skip
 
     def _mode_changed(self, change) -> None:
@@ -211,8 +250,9 @@ def _tree(widget: widgets.Widget) -> list[widgets.Widget]:
     return found
 
 
-def describe(mode: str, workers: int | None) -> str:
-    return "synchronous" if mode == "sync" else f"threads, max_workers={workers}"
+def describe(mode: str, workers: int | None, profile: str = "steady") -> str:
+    what = "synchronous" if mode == "sync" else f"threads, max_workers={workers}"
+    return what if profile == "steady" else f"{what}, {profile} sites"
 
 
 def marks_html(downloads: list[Download]) -> str:
@@ -221,8 +261,13 @@ def marks_html(downloads: list[Download]) -> str:
     return f"<div style='font-family:monospace;word-break:break-all;line-height:1.2'>{text}</div>"
 
 
-def explorer(runs: list[Run] = (), max_workers: int = 5, sites=None) -> Explorer:
+def explorer(
+    runs: list[Run] = (), max_workers: int = 5, sites=None, profile: str = "steady", demo=None
+) -> Explorer:
     """Show the worker explorer; `runs` from earlier cells start its history.
+
+    `profile="internet"` starts it with the demo sites' "internet" profile chosen (for each run
+    only); `demo` names the demo sites it changes (by default this kernel's).
 
     Running the cell again replaces the explorer: the old one stops its run and closes.
     """
@@ -230,5 +275,5 @@ def explorer(runs: list[Run] = (), max_workers: int = 5, sites=None) -> Explorer
     with _current_lock:
         if _current is not None:
             _current.close()
-        _current = Explorer(runs, max_workers, sites)
+        _current = Explorer(runs, max_workers, sites, profile, demo)
         return _current
