@@ -1,20 +1,10 @@
 """The threaded program with a consumer: each page is used, in one thread, as soon as it arrives."""
 
 import concurrent.futures
-import threading
-
-import requests
 
 from .course.record import mark
 from .course.sites import TIMEOUT
-
-thread_local = threading.local()
-
-
-def get_session():
-    if not hasattr(thread_local, "session"):
-        thread_local.session = requests.Session()
-    return thread_local.session
+from .threaded import get_session  # the lesson's: a Session per thread, in thread_local
 
 
 def download_site(url):
