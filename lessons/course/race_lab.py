@@ -18,9 +18,10 @@ from matplotlib.figure import Figure
 
 from .. import races, sessions
 from .exercises import Verdict
+from .failures import describe
 from .plotting import to_png
 from .progress import progress
-from .record import describe, rebound
+from .record import rebound
 from .sites import COPIES, start_demo_sites
 
 ROOM = "with room for a switch"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import dataclasses
 import sys
 import threading
@@ -12,10 +13,8 @@ from collections.abc import Callable
 
 import requests
 
+from .failures import GIVE_UP, NOT_TRIED, describe
 from .sites import TIMEOUT, origin, site_letter
-
-GIVE_UP = 5  # after this many failures in a row, a failing site's remaining pages are not tried
-NOT_TRIED = f"not tried after {GIVE_UP} failures in a row"
 
 _here = threading.local()  # the recorder of the download that runs on this thread, if any
 
@@ -104,30 +103,6 @@ class Run:
         return f"<Run {self.mode}{workers}: {self.summary()[-1]}>"
 
 
-def describe(error: BaseException) -> str:
-    """A failed download's reason in a few words, the same for every page that failed alike."""
-    text = str(error)
-    if isinstance(error, requests.HTTPError) and error.response is not None:
-        return f"HTTP {error.response.status_code}"
-    if isinstance(error, (requests.exceptions.MissingSchema, requests.exceptions.InvalidSchema)):
-        return "not a web address (http:// or https://)"
-    if isinstance(error, (requests.exceptions.InvalidURL, requests.exceptions.URLRequired)):
-        return "not a valid web address"
-    if isinstance(error, requests.ConnectTimeout):
-        return f"no connection within {TIMEOUT[0]} s"
-    if isinstance(error, requests.Timeout):
-        return f"no answer within {TIMEOUT[1]} s"
-    if isinstance(error, requests.ConnectionError):
-        if "NameResolution" in text or "Name or service not known" in text:
-            return "host name not found"
-        if "refused" in text:
-            return "connection refused"
-        if "without response" in text or "reset" in text.lower() or "aborted" in text.lower():
-            return "connection dropped by the server"
-        return "connection failed"
-    return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
-
-
 class Recorder:
     """Collects the downloads of one run, and tells listeners as each page arrives."""
 
@@ -154,6 +129,14 @@ class Recorder:
     @property
     def stopping(self) -> bool:
         return self._stop.is_set()
+
+    def settle(self, seconds: float) -> None:
+        """Wait (at most `seconds`) for the downloads still in flight after a stop to end, so
+        that nothing of the run goes on, or prints, once it has returned."""
+        deadline = time.monotonic() + seconds
+        with self._changed:
+            while self._in_flight.total() and (left := deadline - time.monotonic()) > 0:
+                self._changed.wait(min(left, 0.05))
 
     def _arrived(self, response: requests.Response, letter: str) -> None:
         _here.download.status = response.status_code
@@ -216,6 +199,11 @@ class Recorder:
                     download.error = describe(error)
                     if isinstance(error, requests.HTTPError) and error.response is not None:
                         download.status = error.response.status_code
+                except BaseException:  # an interrupt in this thread: the page is not recorded
+                    with self._changed:
+                        self._in_flight[site] -= 1
+                        self._changed.notify_all()
+                    raise
                 finally:
                     _here.recorder = _here.download = None
                     download.end = time.perf_counter() - self.started
@@ -294,6 +282,9 @@ def record_run(
         recorder.stop()
         interrupted = True
     elapsed = time.perf_counter() - start
+    if interrupted:  # plain threads may still be in a request: bounded by the timeouts
+        with contextlib.suppress(KeyboardInterrupt):
+            recorder.settle(sum(TIMEOUT))
     with recorder._lock:
         downloads = sorted(recorder.downloads, key=lambda d: d.end)
     return Run(
