@@ -6,7 +6,7 @@ import argparse
 import sys
 from urllib.parse import urlsplit
 
-from .course.runs import run
+from .course.runs import PROGRAMS, run
 from .course.sites import COPIES, SitesUnreachable, stop_demo_sites
 
 
@@ -21,8 +21,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m lessons",
         description="Download the lesson's 160 pages, synchronously or with threads.",
     )
-    parser.add_argument("mode", choices=["sync", "threads"], help="which program to run")
-    parser.add_argument("--workers", type=int, default=5, help="max_workers (threads only)")
+    parser.add_argument("mode", choices=list(PROGRAMS), help="which program to run")
+    parser.add_argument("--workers", type=int, default=5, help="max_workers (not for sync)")
     parser.add_argument("--copies", type=int, default=COPIES, help="pages per site (80)")
     parser.add_argument(
         "--url", action="append", help="download this page instead of the two sites (repeatable)"

@@ -113,7 +113,9 @@ def test_bad_worker_counts_get_a_clear_error(fast_pages, value, message):
 
 
 def test_bad_mode_and_sites_get_a_clear_error():
-    with pytest.raises(ValueError, match=r"mode must be one of \['sync', 'threads'\]"):
+    with pytest.raises(
+        ValueError, match=r"mode must be one of \['sync', 'threads', 'primitives'\]"
+    ):
         lessons.run("fast")
     with pytest.raises(
         ValueError, match="sites must be 'demo', 'real' or a list of URLs; got 'mars'"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .. import synchronous, threaded
+from .. import primitives, synchronous, threaded
 from .record import Download, Recorder, Run, print_mark, record_run
 from .sites import COPIES, get_sites
 
-PROGRAMS = {"sync": synchronous, "threads": threaded}
+PROGRAMS = {"sync": synchronous, "threads": threaded, "primitives": primitives}
 MAX_WORKERS = 1000  # more threads than that is never faster here, and costs memory
 
 
@@ -63,7 +63,7 @@ def run(
     if mode not in PROGRAMS:
         raise ValueError(f"mode must be one of {list(PROGRAMS)}; got {mode!r}")
     sites = check_sites(sites, copies)
-    workers = check_max_workers(max_workers, len(sites)) if mode == "threads" else None
+    workers = check_max_workers(max_workers, len(sites)) if mode != "sync" else None
     if recorder is None:
         recorder = Recorder()
     if on_mark is None and not quiet:
