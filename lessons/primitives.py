@@ -3,18 +3,9 @@
 import queue
 import threading
 
-from .course.record import mark
-from .course.sites import TIMEOUT
-from .threaded import get_session  # the lesson's: a Session per thread, in thread_local
+from .threaded import download_site  # the lesson's, with a Session per thread
 
 STOP = object()  # the stop marker: a worker that takes it ends
-
-
-def download_site(url):
-    with get_session().get(url, timeout=TIMEOUT) as response:
-        response.raise_for_status()
-        mark(response)  # J or R, as each page arrives
-        return len(response.content)
 
 
 def download_all_sites(sites, max_workers=5):
