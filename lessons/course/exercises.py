@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import math
-import statistics
-
 from .runs import run
-from .sites import start_demo_sites
+from .sites import demo_latency, latency_floor
 
 TOLERANCE = 0.15  # an estimate within 15% of the measured time is correct
 
@@ -58,9 +55,9 @@ def check_floor(answer, max_workers: int = 8) -> Verdict:
     """Exercise of 02: the least time 160 pages can take with `max_workers` workers."""
     message = _not_a_number(answer)
     if message is None:
-        latency = statistics.mean(s.profile.latency for s in start_demo_sites().sites.values())
+        latency = demo_latency()
         result = run("threads", max_workers, sites="demo", quiet=True, show=False)
-        floor = math.ceil(result.pages / max_workers) * latency
+        floor = latency_floor(result.pages, max_workers, latency)
         hint = (
             f"Hint: {max_workers} workers each take one page after another, "
             f"about {latency * 1000:.0f} ms a page."

@@ -7,47 +7,18 @@ several times shows that spread, measured here.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import statistics
-from collections.abc import Iterator
 
 from matplotlib.figure import Figure
 
-from .demo_server import PROFILE_SETS
-from .plotting import to_png
+from .plotting import figure_image
 from .progress import progress
 from .record import Run
 from .runs import run
-from .sites import get_sites, start_demo_sites
+from .sites import get_sites, sites_changed
 
 SLOW = 0.5  # seconds: an answer slower than this is one of the internet's very slow ones
-
-
-@contextlib.contextmanager
-def sites_changed(demo=None, use: str | None = None, **settings) -> Iterator:
-    """The demo sites with profile set `use` and/or `settings` inside the block; as before after.
-
-    What each site was is restored on leaving the block, even on an error or an interrupt, so
-    the next cell (and a rerun) starts from the sites as they were: `steady` unless you changed
-    them yourself.
-    """
-    demo = demo if demo is not None else start_demo_sites()
-    if use is not None and use not in PROFILE_SETS:
-        raise ValueError(f"the profile sets are {list(PROFILE_SETS)}; got {use!r}")
-    kept = {name: dataclasses.replace(site.profile) for name, site in demo.sites.items()}
-    try:
-        if use is not None:
-            demo.use(use)
-        if settings:
-            demo.configure(**settings)
-        yield demo
-    finally:
-        if demo.running:  # sites stopped meanwhile have nothing to restore
-            for name, profile in kept.items():
-                fields = dataclasses.asdict(profile)
-                del fields["name"]
-                demo.configure(name, **fields)
 
 
 @dataclasses.dataclass
@@ -114,7 +85,6 @@ def report(pairs: list[Pair]) -> None:
 
 def plot(pairs: list[Pair]) -> object:
     """Left: the two programs' times, run by run. Right: the speed-up of each run."""
-    from IPython.display import Image
 
     figure = Figure(figsize=(10, 3.6), dpi=90, layout="constrained")
     times, ratios = figure.subplots(1, 2, width_ratios=[3, 2])
@@ -137,4 +107,4 @@ def plot(pairs: list[Pair]) -> object:
     ratios.set_xlabel("run")
     ratios.set_title("Speed-up: synchronous / threaded")
     ratios.legend(loc="lower right")
-    return Image(data=to_png(figure), format="png")
+    return figure_image(figure)

@@ -86,6 +86,13 @@ def draw_history(ax, runs: list[Run]) -> None:
     ax.set_ylim(0, max(max(times) for times in groups.values()) * 1.18)
 
 
+def figure_image(figure: Figure):
+    """A figure as a PNG image for a notebook cell's output."""
+    from IPython.display import Image
+
+    return Image(data=to_png(figure), format="png")
+
+
 def to_png(figure: Figure) -> bytes:
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import io
-import math
 import statistics
 import threading
 import types
@@ -16,10 +15,17 @@ from matplotlib.figure import Figure
 from .. import primitives, threaded
 from .exercises import TOLERANCE, Verdict
 from .failures import describe
-from .plotting import draw_timeline, to_png
+from .plotting import draw_timeline, figure_image
 from .progress import progress
 from .record import Recorder, Run, record_run
-from .sites import COPIES, site_letter, start_demo_sites
+from .sites import (
+    COPIES,
+    demo_latency,
+    latency_floor,
+    site_letter,
+    sites_changed,
+    start_demo_sites,
+)
 
 VERSIONS = {  # name: the program, as record_run wants it (download_site, download_all_sites)
     "executor (threaded.py)": threaded,
@@ -37,11 +43,6 @@ def pages(demo=None, copies: int = COPIES) -> list[str]:
     return list(demo.urls.values()) * copies
 
 
-def mean_latency(demo=None) -> float:
-    demo = demo or start_demo_sites()
-    return statistics.mean(site.profile.latency for site in demo.sites.values())
-
-
 def record(name: str, sites: list[str], max_workers: int = 5) -> Run:
     """One recorded run of a version over `sites`."""
     return record_run(VERSIONS[name], sites, Recorder(), name, max_workers)
@@ -55,9 +56,10 @@ def compare_versions(max_workers: int = 5, demo=None, names=None) -> dict[str, R
         for name in names:
             runs[name] = record(name, sites, max_workers)
             bar.step(name)
-    floor = math.ceil(len(sites) / max_workers) * mean_latency(demo)
+    latency = demo_latency(demo)
+    floor = latency_floor(len(sites), max_workers, latency)
     print(f"{len(sites)} pages, max_workers={max_workers}; the floor, "
-          f"ceil({len(sites)}/{max_workers}) x {mean_latency(demo) * 1000:.0f} ms: "
+          f"ceil({len(sites)}/{max_workers}) x {latency * 1000:.0f} ms: "
           f"{floor:.2f} s")  # fmt: skip
     for name, run in runs.items():
         print(f"{name:>24}: {run.summary()[-1]}, {run.elapsed / floor:.2f} x the floor, "
@@ -98,17 +100,13 @@ def compare_slicing(max_workers: int = 2, demo=None) -> dict[str, Run]:
     return runs
 
 
-def _image(figure: Figure) -> Image:
-    return Image(data=to_png(figure), format="png")
-
-
 def plot_versions(runs: dict[str, Run], demo=None) -> Image:
     """Elapsed time of each version, with the floor drawn across."""
     figure = Figure(figsize=(8, 2.8), dpi=90, layout="constrained")
     ax = figure.add_subplot()
     names = list(runs)
     n = runs[names[0]].max_workers
-    floor = math.ceil(runs[names[0]].pages / n) * mean_latency(demo)
+    floor = latency_floor(runs[names[0]].pages, n, demo_latency(demo))
     bars = ax.barh(names, [runs[name].elapsed for name in names], color="#d3d7cf")
     ax.bar_label(bars, [f"{runs[name].elapsed:.2f} s" for name in names], padding=3)
     ax.axvline(floor, color="#cc0000", linestyle="--", label=f"the floor, {floor:.2f} s")
@@ -117,7 +115,7 @@ def plot_versions(runs: dict[str, Run], demo=None) -> Image:
     ax.set_xlabel("seconds for the pages")
     ax.set_title(f"{runs[names[0]].pages} pages, max_workers={n}")
     ax.legend(loc="lower left")
-    return _image(figure)
+    return figure_image(figure)
 
 
 def plot_lanes(runs: dict[str, Run]) -> Image:
@@ -130,7 +128,7 @@ def plot_lanes(runs: dict[str, Run]) -> Image:
     for ax in axes[:-1]:
         ax.set_xlabel("")
     axes[0].set_xlim(0, max(run.elapsed for run in runs.values()))
-    return _image(figure)
+    return figure_image(figure)
 
 
 @dataclasses.dataclass
@@ -144,15 +142,9 @@ class Failure:
     alive: int  # threads still alive afterwards (other than those before)
 
 
-@contextlib.contextmanager
 def failing(site: str, demo):
     """The demo site `site` answers every page with "500 Internal Server Error" in the block."""
-    before = demo.sites[site].profile.error_rate
-    demo.configure(site, error_rate=1.0)
-    try:
-        yield
-    finally:
-        demo.configure(site, error_rate=before)
+    return sites_changed(demo, name=site, error_rate=1.0)
 
 
 def run_failing(program, sites: list[str], max_workers: int) -> Failure:

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from .. import races, sessions
 from .exercises import Verdict
 from .failures import describe
-from .plotting import to_png
+from .plotting import figure_image
 from .progress import progress
 from .record import rebound
 from .sites import COPIES, start_demo_sites
@@ -202,10 +202,6 @@ def compare_sessions(worker_counts=(5, 20), demo=None, copies: int = COPIES) -> 
     return result
 
 
-def _image(figure: Figure) -> Image:
-    return Image(data=to_png(figure), format="png")  # as notebook.py shows one: a PNG
-
-
 def plot_counters(results: list[Counted]) -> Image:
     """Updates lost by each counter: a dot per run, a bar for the median."""
     figure = Figure(figsize=(9, 3.4), dpi=90, layout="constrained")
@@ -220,7 +216,7 @@ def plot_counters(results: list[Counted]) -> Image:
     ax.set_ylabel("updates lost, % of a run's")
     ax.set_ylim(0, 100)
     ax.set_title(f"Updates lost by each counter (a dot per run, {len(results[0].lost)} runs)")
-    return _image(figure)
+    return figure_image(figure)
 
 
 def plot_switch_interval(lost: dict[str, dict[float, list[float]]]) -> Image:
@@ -242,7 +238,7 @@ def plot_switch_interval(lost: dict[str, dict[float, list[float]]]) -> Image:
     ax.set_ylim(-3, 100)
     ax.set_title("Updates lost at each switch interval (a dot per run)")
     ax.legend(loc="upper right")
-    return _image(figure)
+    return figure_image(figure)
 
 
 def plot_sessions(result: list[SessionRun]) -> Image:
@@ -262,7 +258,7 @@ def plot_sessions(result: list[SessionRun]) -> Image:
         ax.set_title(title)
         ax.margins(y=0.15)
     warned.legend(loc="upper left")
-    return _image(figure)
+    return figure_image(figure)
 
 
 def check_counter(increment, threads: int = 4, times: int = 500, seconds: float = 20) -> Verdict:

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
+import dataclasses
+import math
 import os
+import statistics
 import threading
 import time
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import requests
 
 from .demo_process import DemoSitesProcess
+from .demo_server import PROFILE_SETS
 
 # Seconds to connect, and to wait for the answer. Short, so that a slow server, Stop, or the
 # kernel's interrupt never leaves a request hanging for long: a page that takes longer fails.
@@ -53,6 +59,46 @@ def stop_demo_sites() -> None:
 
 
 atexit.register(stop_demo_sites)
+
+
+def demo_latency(demo=None) -> float:
+    """The mean latency of the demo sites, as their profiles say (the sites alternate)."""
+    demo = demo if demo is not None else start_demo_sites()
+    return statistics.mean(site.profile.latency for site in demo.sites.values())
+
+
+def latency_floor(pages: int, workers: int, latency: float, slots: int | None = None) -> float:
+    """The least time: each worker (or each of the server's `slots`) waits page after page."""
+    return math.ceil(pages / min(workers, slots or workers)) * latency
+
+
+@contextlib.contextmanager
+def sites_changed(
+    demo=None, use: str | None = None, name: str | None = None, **settings
+) -> Iterator:
+    """The demo sites with profile set `use` and/or `settings` (for site `name`, or every site)
+    inside the block; as before after.
+
+    What each site was is restored on leaving the block, even on an error or an interrupt, so
+    the next cell (and a rerun) starts from the sites as they were: `steady` unless you changed
+    them yourself.
+    """
+    demo = demo if demo is not None else start_demo_sites()
+    if use is not None and use not in PROFILE_SETS:
+        raise ValueError(f"the profile sets are {list(PROFILE_SETS)}; got {use!r}")
+    kept = {each: dataclasses.replace(site.profile) for each, site in demo.sites.items()}
+    try:
+        if use is not None:
+            demo.use(use)
+        if settings:
+            demo.configure(name, **settings)
+        yield demo
+    finally:
+        if demo.running:  # sites stopped meanwhile have nothing to restore
+            for each, profile in kept.items():
+                fields = dataclasses.asdict(profile)
+                del fields["name"]
+                demo.configure(each, **fields)
 
 
 def origin(url: str) -> str:

@@ -9,39 +9,25 @@ The two limits of a run of P pages with N workers:
 from __future__ import annotations
 
 import dataclasses
-import math
-import statistics
 import time
 
 from matplotlib.figure import Figure
 
 from .costs import not_a_count
 from .exercises import Verdict, _not_a_number
-from .internet import sites_changed
-from .plotting import to_png
+from .plotting import figure_image
 from .progress import tracked
 from .record import Run
 from .runs import run
-from .sites import get_sites, start_demo_sites
+from .sites import demo_latency, get_sites, latency_floor, sites_changed, start_demo_sites
 
 COUNTS = (1, 2, 5, 10, 20, 40, 80, 160)
 TOLERANCE = 0.15
 
 
-def latency_floor(pages: int, workers: int, latency: float, slots: int | None = None) -> float:
-    """The least time: each worker (or each of the server's `slots`) waits page after page."""
-    return math.ceil(pages / min(workers, slots or workers)) * latency
-
-
 def cpu_bound(cpu_per_page: float, pages: int) -> float:
     """The least time the client's own work takes: it does not overlap on one interpreter."""
     return cpu_per_page * pages
-
-
-def demo_latency(demo=None) -> float:
-    """The mean latency of the demo sites, as their profiles say (the sites alternate)."""
-    demo = demo if demo is not None else start_demo_sites()
-    return statistics.mean(site.profile.latency for site in demo.sites.values())
 
 
 @dataclasses.dataclass
@@ -148,7 +134,6 @@ def report(result: Sweep) -> None:
 
 def plot(result: Sweep) -> object:
     """Time against max_workers (log scales), the floor, the CPU bound, the server's limit."""
-    from IPython.display import Image
 
     figure = Figure(figsize=(9, 4.2), dpi=90, layout="constrained")
     ax = figure.add_subplot()
@@ -180,7 +165,7 @@ def plot(result: Sweep) -> object:
     limit = f", the server serving {result.slots} at a time" if result.slots else ""
     ax.set_title(f"{result.pages} pages (P), one run per worker count{limit}")
     ax.legend(loc="upper right", fontsize="small")
-    return Image(data=to_png(figure), format="png")
+    return figure_image(figure)
 
 
 # ---- the exercises' self-checks ----------------------------------------------------------------

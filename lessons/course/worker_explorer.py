@@ -17,12 +17,11 @@ import threading
 
 import ipywidgets as widgets
 
-from .internet import sites_changed
 from .plotting import explorer_png
 from .record import Download, Recorder, Run
 from .runs import check_max_workers
 from .runs import run as run_program
-from .sites import start_demo_sites
+from .sites import sites_changed, start_demo_sites
 
 REFRESH = 0.1  # seconds between two updates of the widgets while a run goes on
 MAX_SLIDER = 64
