@@ -3,6 +3,7 @@
 import os
 import signal
 import threading
+import time
 
 import pytest
 
@@ -71,6 +72,33 @@ def test_an_interrupt_while_joining_does_not_hang(fast_pages):
     assert run.done < len(fast_pages)
     assert not new_threads_end(before), "a worker still runs after the interrupt"
     assert os.getpid()  # still here: the interrupt was caught by record_run
+
+
+def test_nothing_is_marked_after_an_interrupted_run_returns(fast_pages):
+    """A worker's mark comes after its request ends: the run waits for the mark too (CI once
+    printed a J after the summary line of an interrupted `python -m lessons primitives`)."""
+    marks, returned, sent, lock = [], threading.Event(), [], threading.Lock()
+
+    def slow_mark(letter):
+        time.sleep(0.2)  # a mark that takes its time, as a busy terminal or kernel may
+        marks.append(returned.is_set())
+
+    def interrupting(download_site):
+        def download(url):
+            with lock:
+                if not sent:  # one real SIGINT to the main thread, blocked in join()
+                    sent.append(url)
+                    signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+            return download_site(url)
+
+        return download
+
+    run = record_run(primitives, fast_pages, Recorder(on_mark=slow_mark), "primitives", 5,
+                     wrap=interrupting)  # fmt: skip
+    returned.set()
+    time.sleep(0.5)
+    assert run.interrupted and sent and marks
+    assert not any(marks), f"{marks.count(True)} marks after the run returned"
 
 
 def test_versions_and_slicing_on_fast_sites(fast_sites, capsys):

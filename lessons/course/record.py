@@ -121,6 +121,7 @@ class Recorder:
         self._failing: dict[str, int] = {}  # site -> failures in a row
         self._in_flight: collections.Counter = collections.Counter()  # site -> requests out
         self._failing_run = 0  # failures in a row, whatever the site
+        self._active = 0  # recorded calls under way, their marks and listeners included
 
     def stop(self) -> None:
         """Ask the run to fetch no more pages; those already in flight finish."""
@@ -131,11 +132,11 @@ class Recorder:
         return self._stop.is_set()
 
     def settle(self, seconds: float) -> None:
-        """Wait (at most `seconds`) for the downloads still in flight after a stop to end, so
-        that nothing of the run goes on, or prints, once it has returned."""
+        """Wait (at most `seconds`) for the downloads still under way after a stop to end,
+        marks included, so that nothing of the run goes on, or prints, once it has returned."""
         deadline = time.monotonic() + seconds
         with self._changed:
-            while self._in_flight.total() and (left := deadline - time.monotonic()) > 0:
+            while self._active and (left := deadline - time.monotonic()) > 0:
                 self._changed.wait(min(left, 0.05))
 
     def _arrived(self, response: requests.Response, letter: str) -> None:
@@ -174,8 +175,18 @@ class Recorder:
         """The lesson's download_site, recorded: timed, and never raising for one bad page."""
 
         def recorded(url, *args, **kwargs):
-            if self._stop.is_set():
-                return None  # stopped: the remaining pages are skipped, not fetched
+            with self._changed:  # checked and counted at once: settle() sees every call
+                if self._stop.is_set():
+                    return None  # stopped: the remaining pages are skipped, not fetched
+                self._active += 1
+            try:
+                return record(url, *args, **kwargs)
+            finally:
+                with self._changed:
+                    self._active -= 1
+                    self._changed.notify_all()
+
+        def record(url, *args, **kwargs):
             download = Download(
                 url=str(url),
                 letter=site_letter(str(url)),
