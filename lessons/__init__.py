@@ -1,50 +1,56 @@
-"""Threads in Python: the course's helper package. It only hands on names from its modules."""
+"""Threads in Python: the course's helper package. It only hands on names from its modules.
 
-from .course.demo_process import DemoSitesFailed, DemoSitesProcess
-from .course.demo_server import SiteProfile
-from .course.demo_sites import DemoSites
-from .course.exercises import check_floor, check_sync_estimate
-from .course.notebook import compare, order, plot_timeline, setup, show_source, waiting
-from .course.record import Download, Recorder, Run, mark
-from .course.runs import MAX_WORKERS, check_max_workers, run, run_sync, run_threads
-from .course.sites import (
-    REAL_SITES,
-    TIMEOUT,
-    SitesUnreachable,
-    get_sites,
-    start_demo_sites,
-    stop_demo_sites,
-)
-from .course.worker_explorer import Explorer, explorer
+Each name is imported on first use (PEP 562), so that a process that needs one program (a child
+of a process pool, say) does not import the widgets and the plots as well.
+"""
 
-__all__ = [
-    "MAX_WORKERS",
-    "REAL_SITES",
-    "TIMEOUT",
-    "DemoSites",
-    "DemoSitesFailed",
-    "DemoSitesProcess",
-    "Explorer",
-    "Download",
-    "Recorder",
-    "Run",
-    "SiteProfile",
-    "SitesUnreachable",
-    "check_floor",
-    "check_max_workers",
-    "check_sync_estimate",
-    "compare",
-    "explorer",
-    "get_sites",
-    "mark",
-    "order",
-    "plot_timeline",
-    "run",
-    "run_sync",
-    "run_threads",
-    "setup",
-    "show_source",
-    "start_demo_sites",
-    "stop_demo_sites",
-    "waiting",
-]
+import importlib
+import importlib.util
+
+_WHERE = {
+    "DemoSitesFailed": "course.demo_process",
+    "DemoSitesProcess": "course.demo_process",
+    "SiteProfile": "course.demo_server",
+    "DemoSites": "course.demo_sites",
+    "check_floor": "course.exercises",
+    "check_sync_estimate": "course.exercises",
+    "compare": "course.notebook",
+    "order": "course.notebook",
+    "plot_timeline": "course.notebook",
+    "setup": "course.notebook",
+    "show_source": "course.notebook",
+    "waiting": "course.notebook",
+    "Download": "course.record",
+    "Recorder": "course.record",
+    "Run": "course.record",
+    "mark": "course.record",
+    "MAX_WORKERS": "course.runs",
+    "check_max_workers": "course.runs",
+    "run": "course.runs",
+    "run_sync": "course.runs",
+    "run_threads": "course.runs",
+    "REAL_SITES": "course.sites",
+    "TIMEOUT": "course.sites",
+    "SitesUnreachable": "course.sites",
+    "get_sites": "course.sites",
+    "start_demo_sites": "course.sites",
+    "stop_demo_sites": "course.sites",
+    "Explorer": "course.worker_explorer",
+    "explorer": "course.worker_explorer",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+        globals()[name] = value  # imported once; later uses find it here
+        return value
+    if not name.startswith("_") and importlib.util.find_spec(f"{__name__}.{name}"):
+        return importlib.import_module(f".{name}", __name__)  # a program: lessons.threaded
+    raise AttributeError(f"module 'lessons' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
