@@ -1,4 +1,4 @@
-"""The command line: python -m lessons sync | threads [--workers N], as the lesson runs them."""
+"""The command line: python -m lessons sync | threads | asyncio | processes [--workers N]."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from urllib.parse import urlsplit
 
-from .course.runs import PROGRAMS, run
+from .course.runs import MODES, run
 from .course.sites import COPIES, SitesUnreachable, stop_demo_sites
 
 
@@ -19,10 +19,15 @@ class _Parser(argparse.ArgumentParser):
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = _Parser(
         prog="python -m lessons",
-        description="Download the lesson's 160 pages, synchronously or with threads.",
+        description="The lesson's 160 pages: one by one, with threads, asyncio or processes.",
     )
-    parser.add_argument("mode", choices=list(PROGRAMS), help="which program to run")
-    parser.add_argument("--workers", type=int, default=5, help="max_workers (not for sync)")
+    parser.add_argument("mode", choices=MODES, help="which program to run")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=5,
+        help="max_workers: threads, requests at once (asyncio) or processes; not for sync",
+    )
     parser.add_argument("--copies", type=int, default=COPIES, help="pages per site (80)")
     parser.add_argument(
         "--url", action="append", help="download this page instead of the two sites (repeatable)"

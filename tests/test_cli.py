@@ -1,4 +1,4 @@
-"""The command line: python -m lessons sync | threads, its last line, and its one-line errors."""
+"""The command line: python -m lessons sync | threads | ..., its last line, its one-line errors."""
 
 import os
 import re
@@ -16,10 +16,11 @@ from lessons.__main__ import main
 LAST_LINE = re.compile(r"^Downloaded (\d+) in \d+\.\d+ seconds$")
 
 
-def test_threads_on_a_fresh_process_prints_marks_and_the_last_line():
+@pytest.mark.parametrize("mode", ["threads", "asyncio", "processes"])
+def test_a_fresh_process_prints_marks_and_the_last_line(mode):
     env = {k: v for k, v in os.environ.items() if k != "LESSONS_SITES"}
     done = subprocess.run(
-        [sys.executable, "-m", "lessons", "threads"],
+        [sys.executable, "-m", "lessons", mode],
         capture_output=True,
         text=True,
         timeout=60,
@@ -31,7 +32,7 @@ def test_threads_on_a_fresh_process_prints_marks_and_the_last_line():
     assert LAST_LINE.match(lines[-1]).group(1) == "160"
 
 
-@pytest.mark.parametrize("mode", ["sync", "threads", "primitives"])
+@pytest.mark.parametrize("mode", ["sync", "threads", "primitives", "asyncio", "processes"])
 def test_url_copies_and_quiet(fast_sites, capsys, mode):
     url = fast_sites.urls["Jython"]
     assert main([mode, "--url", url, "--copies", "7", "--quiet", "--workers", "3"]) == 0
@@ -54,6 +55,8 @@ def test_two_urls_alternate_like_the_lesson(fast_sites, capsys):
         (["threads", "--workers", "five"], "error: argument --workers: invalid int value"),
         (["threads", "--copies", "0"], "error: --copies must be 1 or more"),
         (["threads", "--url", "www.example"], "error: --url 'www.example' is not a web address"),
+        (["asyncio", "--workers", "0"], "error: max_workers must be at least 1"),
+        (["processes", "--workers", "100"], "error: max_workers=100 is too many processes"),
         (["faster"], "error: argument mode: invalid choice"),
     ],
 )
@@ -68,10 +71,11 @@ def test_bad_input_exits_nonzero_with_one_clear_line(capsys, argv, message):
     assert captured.err.count("\n") == 1 and captured.out == ""
 
 
-def test_a_closed_port_ends_with_a_summary_not_tracebacks(capsys):
+@pytest.mark.parametrize("mode", ["threads", "asyncio"])
+def test_a_closed_port_ends_with_a_summary_not_tracebacks(capsys, mode):
     url = closed_port_url()
     start = time.monotonic()
-    assert main(["threads", "--url", url, "--copies", "20"]) == 1
+    assert main([mode, "--url", url, "--copies", "20"]) == 1
     assert time.monotonic() - start < 5
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "x" * 20 and len(lines) == 3
@@ -93,8 +97,14 @@ def test_real_sites_offline_is_one_line(capsys, unreachable_real_sites):
 
 @pytest.mark.parametrize(
     "program",
-    [["sync"], ["threads", "--workers", "2"], ["primitives", "--workers", "2"]],
-    ids=["sync", "threads", "primitives"],
+    [
+        ["sync"],
+        ["threads", "--workers", "2"],
+        ["primitives", "--workers", "2"],
+        ["asyncio", "--workers", "2"],
+        ["processes", "--workers", "2"],
+    ],
+    ids=["sync", "threads", "primitives", "asyncio", "processes"],
 )
 def test_ctrl_c_stops_the_run_with_one_line_and_exit_130(program):
     env = {k: v for k, v in os.environ.items() if k != "LESSONS_SITES"}

@@ -113,9 +113,8 @@ def test_bad_worker_counts_get_a_clear_error(fast_pages, value, message):
 
 
 def test_bad_mode_and_sites_get_a_clear_error():
-    with pytest.raises(
-        ValueError, match=r"mode must be one of \['sync', 'threads', 'primitives'\]"
-    ):
+    modes = r"\['sync', 'threads', 'primitives', 'asyncio', 'processes'\]"
+    with pytest.raises(ValueError, match=f"mode must be one of {modes}"):
         lessons.run("fast")
     with pytest.raises(
         ValueError, match="sites must be 'demo', 'real' or a list of URLs; got 'mars'"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import contextvars
 import dataclasses
 import sys
 import threading
@@ -17,16 +18,23 @@ from .failures import GIVE_UP, NOT_TRIED, describe
 from .sites import TIMEOUT, origin, site_letter
 
 _here = threading.local()  # the recorder of the download that runs on this thread, if any
+# The same for a coroutine: many run on one thread, each in a context of its own.
+_in_task: contextvars.ContextVar = contextvars.ContextVar("download", default=None)
+_WAIT = object()  # _decide: not yet, a failing site still has requests out
 
 
-def mark(response: requests.Response) -> None:
-    """Show that a page has arrived: J or R, as the lesson prints."""
-    letter = site_letter(response.url)
-    recorder = getattr(_here, "recorder", None)
+def mark(response) -> None:
+    """Show that a page has arrived: J or R, as the lesson prints (requests or aiohttp)."""
+    letter = site_letter(str(response.url))
+    here = _in_task.get()
+    recorder, download = here or (
+        getattr(_here, "recorder", None),
+        getattr(_here, "download", None),
+    )
     if recorder is None:
         print_mark(letter)
     else:
-        recorder._arrived(response, letter)
+        recorder._arrived(response, letter, download)
 
 
 def print_mark(letter: str) -> None:
@@ -139,9 +147,27 @@ class Recorder:
             while self._active and (left := deadline - time.monotonic()) > 0:
                 self._changed.wait(min(left, 0.05))
 
-    def _arrived(self, response: requests.Response, letter: str) -> None:
-        _here.download.status = response.status_code
-        _here.download.letter = letter
+    def run(
+        self, mode: str, max_workers, pages: int, elapsed: float, interrupted: bool, returned
+    ) -> Run:
+        """The Run these downloads make, in the order they ended."""
+        with self._lock:
+            downloads = sorted(self.downloads, key=lambda d: d.end)
+        return Run(
+            mode=mode,
+            max_workers=max_workers,
+            pages=pages,
+            downloads=downloads,
+            elapsed=elapsed,
+            stopped=self.stopping and not interrupted,
+            interrupted=interrupted,
+            returned=returned,
+        )
+
+    def _arrived(self, response, letter: str, download: Download) -> None:
+        status = getattr(response, "status_code", None)  # requests; aiohttp says .status
+        download.status = status if status is not None else getattr(response, "status", None)
+        download.letter = letter
 
     def _given_up(self, site: str) -> bool:
         # A site failing too, when the run's last GIVE_UP pages all failed: the server is down.
@@ -162,14 +188,42 @@ class Recorder:
         after a new round of requests sent to it meanwhile. None: the run was stopped.
         """
         with self._changed:
-            while self._unsettled(site) and not self._given_up(site):
-                if self._stop.is_set():
-                    return None
+            while (decision := self._decide(site)) is _WAIT:
                 self._changed.wait(0.05)  # short waits: a Stop is seen at once
-            if self._given_up(site):
-                return False
-            self._in_flight[site] += 1
-            return True
+            return decision
+
+    def _decide(self, site: str):
+        """_may_try's answer now (the lock held): True, False, None (stopped), or _WAIT."""
+        if self._unsettled(site) and not self._given_up(site):
+            return None if self._stop.is_set() else _WAIT
+        if self._given_up(site):
+            return False
+        self._in_flight[site] += 1
+        return True
+
+    def _ended(self, download: Download, site: str, tried: bool) -> None:
+        """Keep a download that ended, count it for its site, and tell the listeners."""
+        with self._changed:
+            self.downloads.append(download)
+            if tried:
+                self._in_flight[site] -= 1
+            if download.ok:
+                self._failing.pop(site, None)
+                self._failing_run = 0
+            elif tried:
+                self._failing[site] = self._failing.get(site, 0) + 1
+                self._failing_run += 1
+            self._changed.notify_all()
+        if self.on_mark is not None:
+            self.on_mark(download.letter if download.ok else "x")
+        if self.on_download is not None:
+            self.on_download(download)
+
+    def _abandoned(self, site: str) -> None:
+        """A request interrupted before its end: not recorded, no longer in flight."""
+        with self._changed:
+            self._in_flight[site] -= 1
+            self._changed.notify_all()
 
     def wrap(self, download_site: Callable) -> Callable:
         """The lesson's download_site, recorded: timed, and never raising for one bad page."""
@@ -211,28 +265,12 @@ class Recorder:
                     if isinstance(error, requests.HTTPError) and error.response is not None:
                         download.status = error.response.status_code
                 except BaseException:  # an interrupt in this thread: the page is not recorded
-                    with self._changed:
-                        self._in_flight[site] -= 1
-                        self._changed.notify_all()
+                    self._abandoned(site)
                     raise
                 finally:
                     _here.recorder = _here.download = None
                     download.end = time.perf_counter() - self.started
-            with self._changed:
-                self.downloads.append(download)
-                if tried:
-                    self._in_flight[site] -= 1
-                if download.ok:
-                    self._failing.pop(site, None)
-                    self._failing_run = 0
-                elif tried:
-                    self._failing[site] = self._failing.get(site, 0) + 1
-                    self._failing_run += 1
-                self._changed.notify_all()
-            if self.on_mark is not None:
-                self.on_mark(download.letter if download.ok else "x")
-            if self.on_download is not None:
-                self.on_download(download)
+            self._ended(download, site, tried)
             return result  # what the program's download_site returned: a size, or the page
 
         return recorded
@@ -296,15 +334,4 @@ def record_run(
     if interrupted:  # plain threads may still be in a request: bounded by the timeouts
         with contextlib.suppress(KeyboardInterrupt):
             recorder.settle(sum(TIMEOUT))
-    with recorder._lock:
-        downloads = sorted(recorder.downloads, key=lambda d: d.end)
-    return Run(
-        mode=mode,
-        max_workers=max_workers,
-        pages=len(sites),
-        downloads=downloads,
-        elapsed=elapsed,
-        stopped=recorder.stopping and not interrupted,
-        interrupted=interrupted,
-        returned=returned,
-    )
+    return recorder.run(mode, max_workers, len(sites), elapsed, interrupted, returned)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import importlib
 from collections.abc import Callable
 
 from .. import primitives, synchronous, threaded
@@ -9,7 +11,11 @@ from .record import Download, Recorder, Run, print_mark, record_run
 from .sites import COPIES, get_sites
 
 PROGRAMS = {"sync": synchronous, "threads": threaded, "primitives": primitives}
+# Imported when first run: aiohttp alone takes a third of a second to import.
+LATER = {"asyncio": "asynchronous", "processes": "processes"}
+MODES = [*PROGRAMS, *LATER]
 MAX_WORKERS = 1000  # more threads than that is never faster here, and costs memory
+MAX_PROCESSES = 61  # a process costs tens of MB and a start-up; Windows' own pool limit
 
 
 def check_max_workers(max_workers, pages: int | None = None) -> int:
@@ -54,16 +60,22 @@ def run(
     on_download: Callable[[Download], None] | None = None,
     recorder: Recorder | None = None,
 ) -> Run:
-    """Run the lesson's synchronous ("sync") or threaded ("threads") program and time it.
+    """Run one of the lesson's programs (see MODES: "sync", "threads", "asyncio", ...), timed.
 
-    Prints J or R as each page arrives (not with quiet=True) and, with show=True, the lesson's
-    closing line "Downloaded 160 in N seconds". Returns the Run: every download, with its
-    thread and times, for plots and checks.
+    For "asyncio", max_workers is how many requests may be under way at once; for
+    "processes", how many worker processes. Prints J or R as each page arrives (not with
+    quiet=True) and, with show=True, the lesson's closing line "Downloaded 160 in N seconds".
+    Returns the Run: every download, with its thread and times, for plots and checks.
     """
-    if mode not in PROGRAMS:
-        raise ValueError(f"mode must be one of {list(PROGRAMS)}; got {mode!r}")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}; got {mode!r}")
     sites = check_sites(sites, copies)
     workers = check_max_workers(max_workers, len(sites)) if mode != "sync" else None
+    if mode == "processes" and workers > MAX_PROCESSES:
+        raise ValueError(
+            f"max_workers={workers} is too many processes: use 1 to {MAX_PROCESSES}. Each "
+            "worker process starts its own Python and costs tens of MB."
+        )
     if recorder is None:
         recorder = Recorder()
     if on_mark is None and not quiet:
@@ -71,11 +83,32 @@ def run(
     recorder.on_mark = on_mark
     if on_download is not None:
         recorder.on_download = on_download
-    result = record_run(PROGRAMS[mode], sites, recorder, mode, workers)
+    result = record_mode(mode, sites, recorder, workers)
     if show:
         marks = "\n" if on_mark is print_mark and result.downloads else ""
         print(marks + "\n".join(result.summary()))
     return result
+
+
+def record_mode(mode: str, sites: list[str], recorder: Recorder, workers: int | None) -> Run:
+    """One recorded run of the program `mode`, the way that program must be driven."""
+    if mode in PROGRAMS:
+        return record_run(PROGRAMS[mode], sites, recorder, mode, workers)
+    program = importlib.import_module(f"...{LATER[mode]}", __name__)
+    if mode == "processes":
+        from .record_processes import record_run_processes
+
+        return record_run_processes(program, sites, recorder, mode, workers)
+    from .record_async import record_run_async
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no loop runs here (the command line): asyncio.run() starts one
+        return asyncio.run(record_run_async(program, sites, recorder, mode, workers))
+    raise RuntimeError(
+        "an event loop already runs in this thread (a notebook's kernel): there, "
+        "await lessons.course.compare_lab.run_asyncio(...) instead"
+    )
 
 
 def run_sync(**options) -> Run:
@@ -88,4 +121,4 @@ def run_threads(max_workers: int = 5, **options) -> Run:
     return run("threads", max_workers, **options)
 
 
-__all__ = ["COPIES", "MAX_WORKERS", "check_max_workers", "run", "run_sync", "run_threads"]
+__all__ = ["COPIES", "MAX_WORKERS", "MODES", "check_max_workers", "run", "run_sync", "run_threads"]

@@ -1,0 +1,226 @@
+"""Chapter 08's machinery: the same pages with threads, asyncio and a process pool, side by side."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import multiprocessing
+import threading
+import time
+
+from IPython.display import Image
+from matplotlib.figure import Figure
+
+from .. import asynchronous, processes, threaded
+from . import record_processes
+from .exercises import Verdict
+from .plotting import draw_timeline, figure_image
+from .progress import progress
+from .record import Recorder, Run, print_mark, record_run
+from .record_async import record_run_async
+from .record_processes import record_run_processes
+from .runs import MAX_WORKERS, check_max_workers
+from .sites import COPIES, demo_latency, latency_floor, start_demo_sites
+
+START_METHODS = ("spawn", "forkserver")  # never fork from a kernel: it has threads
+
+
+def pages(demo=None, copies: int = COPIES) -> list[str]:
+    """The lesson's 160 pages (J R J R ...) on the demo sites."""
+    demo = demo or start_demo_sites()
+    return list(demo.urls.values()) * copies
+
+
+def try_asyncio_run() -> None:
+    """What asyncio.run() says in a notebook cell, caught and printed: the kernel's loop runs."""
+    coroutine = asynchronous.download_all_sites(pages(copies=1))
+    try:
+        asyncio.run(coroutine)
+    except RuntimeError as error:
+        coroutine.close()  # never started: close it, or Python warns it was never awaited
+        print(f"RuntimeError: {error}")
+        return
+    print("asyncio.run() worked: no event loop runs in this thread (not a notebook's kernel?)")
+
+
+class Sampler:
+    """Counts, every few milliseconds in a thread of its own, the threads and child processes
+    alive in this process; keeps the most of each (itself not counted)."""
+
+    def __init__(self, every: float = 0.005) -> None:
+        self.every, self.threads, self.processes = every, 0, 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="sampler", daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            self.threads = max(self.threads, threading.active_count() - 1)
+            self.processes = max(self.processes, len(multiprocessing.active_children()))
+            if self._done.wait(self.every):
+                return
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+@dataclasses.dataclass
+class Measured:
+    """One program's run, with what was alive beside it."""
+
+    run: Run
+    threads: int  # the most threads alive in the kernel during the run (the kernel's own too)
+    processes: int  # the most child processes alive (the demo sites' process is not one)
+    startup: float | None = None  # seconds for its pool to start, measured apart
+
+
+async def run_asyncio(max_workers: int = 5, sites=None, quiet: bool = False) -> Run:
+    """The asyncio program over the pages, recorded: `await` it in a cell (the kernel's loop
+    runs it). Prints J or R as pages arrive (not with quiet=True), then the lesson's last line."""
+    sites = sites if sites is not None else pages()
+    check_max_workers(max_workers, len(sites))
+    recorder = Recorder(on_mark=None if quiet else print_mark)
+    run = await record_run_async(asynchronous, sites, recorder, "asyncio", max_workers)
+    print(("" if quiet else "\n") + "\n".join(run.summary()))
+    return run
+
+
+def pool_startup(method: str, max_workers: int) -> float:
+    """Seconds from creating the program's pool until its last worker process is ready to work
+    (Python started, lessons.processes imported, the Session made by the initializer)."""
+    context = multiprocessing.get_context(method)
+    start = time.perf_counter()
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers, mp_context=context, initializer=processes.set_global_session
+    ) as executor:
+        ready = list(executor.map(record_processes.ready, range(max_workers)))
+    return max(at for _, at in ready) - start - 0.1
+
+
+def measure(name: str, sites: list[str], max_workers: int) -> Measured:
+    """One recorded, quiet run of `name` ("threads", "processes"; asyncio: measure_async)."""
+    with Sampler() as alive:
+        if name == "threads":
+            run = record_run(threaded, sites, Recorder(), name, max_workers)
+        else:
+            run = record_run_processes(processes, sites, Recorder(), name, max_workers)
+    return Measured(run, alive.threads, alive.processes)
+
+
+async def measure_async(sites: list[str], max_workers: int) -> Measured:
+    with Sampler() as alive:
+        run = await record_run_async(asynchronous, sites, Recorder(), "asyncio", max_workers)
+    return Measured(run, alive.threads, alive.processes)
+
+
+async def compare(max_workers: int = 10, demo=None) -> dict[str, Measured]:
+    """Threads, asyncio and a process pool over the same 160 pages, `max_workers` each; the
+    pool's start-up, and the same pool started the other way. Prints one table; `await` it."""
+    demo = demo or start_demo_sites()
+    sites, measured = pages(demo), {}
+    method = processes_method()
+    other = next(m for m in START_METHODS if m != method)
+    with progress(4, "programs") as bar:
+        measured["threads"] = measure("threads", sites, max_workers)
+        bar.step("threads")
+        measured["asyncio"] = await measure_async(sites, max_workers)
+        bar.step("asyncio")
+        measured["processes"] = measure("processes", sites, max_workers)
+        bar.step("processes")
+        other_startup = pool_startup(other, max_workers)
+        bar.step(f"{other} start-up")
+    measured["processes"].startup = startup = last_lane_start(measured["processes"].run)
+    floor = latency_floor(len(sites), max_workers, demo_latency(demo))
+    print(f"{len(sites)} pages, max_workers={max_workers}; the floor, ceil({len(sites)}/"
+          f"{max_workers}) x {demo_latency(demo) * 1000:.0f} ms: {floor:.2f} s")  # fmt: skip
+    print(f"{'program':>10} {'elapsed':>8} {'x floor':>8} {'threads':>8} {'processes':>10}  pages")
+    for name, m in measured.items():
+        print(f"{name:>10} {m.run.elapsed:>7.2f}s {m.run.elapsed / floor:>8.2f} {m.threads:>8} "
+              f"{m.processes:>10}  {m.run.done} of {m.run.pages}")  # fmt: skip
+    print("threads: the most alive in this kernel during the run, the kernel's own included.")
+    print(
+        f"Start-up of the program's {max_workers} processes ({method}), until the last one "
+        f"began its first page: {startup:.2f} s of its {measured['processes'].run.elapsed:.2f} s."
+    )
+    print(f"The same pool started by {other} instead, timed apart: {other_startup:.2f} s.")
+    return measured
+
+
+def last_lane_start(run: Run) -> float:
+    """When the last worker process began its first page, seconds into the run: by then every
+    process of the pool had started, imported its program and made its Session."""
+    first: dict[str, float] = {}
+    for d in run.downloads:
+        first[d.thread] = min(first.get(d.thread, d.start), d.start)
+    return max(first.values(), default=0.0)
+
+
+def processes_method() -> str:
+    """The start method lessons.processes uses, read from its source, not assumed."""
+    import inspect
+
+    source = inspect.getsource(processes.download_all_sites)
+    return next(m for m in START_METHODS if f'"{m}"' in source)
+
+
+def plot_compare(measured: dict[str, Measured], demo=None) -> Image:
+    """Elapsed time of each program; the process pool's start-up shaded; the floor dashed."""
+    figure = Figure(figsize=(8, 2.8), dpi=90, layout="constrained")
+    ax = figure.add_subplot()
+    names = list(measured)
+    runs = [measured[name].run for name in names]
+    bars = ax.barh(names, [run.elapsed for run in runs], color="#d3d7cf")
+    ax.bar_label(bars, [f"{run.elapsed:.2f} s" for run in runs], padding=3)
+    startups = [measured[name].startup or 0 for name in names]
+    ax.barh(names, startups, color="#888a85", hatch="//", label="process start-up")
+    floor = latency_floor(runs[0].pages, runs[0].max_workers, demo_latency(demo))
+    ax.axvline(floor, color="#cc0000", linestyle="--", label=f"the floor, {floor:.2f} s")
+    ax.invert_yaxis()
+    ax.margins(x=0.15)
+    ax.set_xlabel("seconds for the pages")
+    ax.set_title(f"{runs[0].pages} pages, max_workers={runs[0].max_workers}")
+    ax.legend(loc="lower right")
+    return figure_image(figure)
+
+
+async def check_bound(answer, target: float = 0.4, demo=None) -> Verdict:
+    """Exercise 1: the least max_workers for which the asyncio program's floor over the 160
+    pages is `target` seconds or less; the check also runs it with your bound."""
+    if answer is None:
+        return Verdict("Not yet, because there is no answer: replace None with a whole number.")
+    if isinstance(answer, bool) or not isinstance(answer, int) or not 1 <= answer <= MAX_WORKERS:
+        return Verdict(
+            f"Not yet, because {answer!r} is not a whole number from 1 to {MAX_WORKERS}."
+        )
+    sites, latency = pages(demo), demo_latency(demo)
+    right = next(n for n in range(1, len(sites) + 1)
+                 if latency_floor(len(sites), n, latency) <= target + 1e-9)  # fmt: skip
+    run = await record_run_async(asynchronous, sites, Recorder(), "asyncio", answer)
+    said = (f"with max_workers={answer} the floor is "
+            f"{latency_floor(len(sites), answer, latency):.2f} s, and the run took "
+            f"{run.elapsed:.2f} s")  # fmt: skip
+    if answer == right:
+        return Verdict(f"Correct: {said}; {right - 1} would need "
+                       f"{latency_floor(len(sites), right - 1, latency):.2f} s.")  # fmt: skip
+    if answer > right:
+        return Verdict(f"Not yet, because {said}: fast enough, but {right} would do. "
+                       "The least bound is the one to find.")  # fmt: skip
+    return Verdict(f"Not yet, because {said}, more than {target:.2f} s. Hint: each of the "
+                   f"max_workers slots takes ceil(160 / max_workers) pages, "
+                   f"{latency * 1000:.0f} ms each.")  # fmt: skip
+
+
+def plot_lanes(run: Run) -> Image:
+    """A run's timeline, one lane per thread, request slot (asyncio) or worker process."""
+    lanes = len(run.threads)
+    figure = Figure(figsize=(9, 1.6 + 0.25 * min(lanes, 12)), dpi=90, layout="constrained")
+    ax = figure.add_subplot()
+    draw_timeline(ax, run)
+    what = {"asyncio": "request slots, all in one thread", "processes": "worker processes"}
+    ax.set_ylabel(f"{lanes} {what.get(run.mode, 'threads')}")
+    return figure_image(figure)

@@ -1,0 +1,35 @@
+"""The lesson's program with processes: a pool of worker processes, each with its own Session."""
+
+import concurrent.futures
+import multiprocessing
+import signal
+
+import requests
+
+from .course.sites import TIMEOUT
+
+session = None  # one per worker process, made by its initializer
+
+
+def set_global_session():
+    global session
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the parent to handle
+    session = requests.Session()
+
+
+def download_site(url):
+    # No J or R here: a child's print goes to the terminal that started the kernel, not
+    # to the cell. The parent marks each page as its result comes back.
+    with session.get(url, timeout=TIMEOUT) as response:
+        response.raise_for_status()
+        return len(response.content)
+
+
+def download_all_sites(sites, max_workers=5):
+    # Never fork: a kernel has threads, and a forked child would inherit them half-way (and
+    # the demo sites' control socket). forkserver starts each worker from a clean process.
+    context = multiprocessing.get_context("forkserver")
+    with concurrent.futures.ProcessPoolExecutor(
+        max_workers=max_workers, mp_context=context, initializer=set_global_session
+    ) as executor:
+        return list(executor.map(download_site, sites))
