@@ -18,8 +18,8 @@ def set_global_session():
 
 
 def download_site(url):
-    # No J or R here: a child's print goes to the terminal that started the kernel, not
-    # to the cell. The parent marks each page as its result comes back.
+    # No J or R here: the parent marks each page as its result comes back. A child has no
+    # recorder, and its print would land in whichever cell of the kernel runs at that moment.
     with session.get(url, timeout=TIMEOUT) as response:
         response.raise_for_status()
         return len(response.content)

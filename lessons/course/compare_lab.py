@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from .. import asynchronous, processes, threaded
 from . import record_processes
 from .exercises import Verdict
-from .plotting import draw_timeline, figure_image
+from .plotting import draw_elapsed, draw_timeline, figure_image
 from .progress import progress
 from .record import Recorder, Run, print_mark, record_run
 from .record_async import record_run_async
@@ -174,16 +174,10 @@ def plot_compare(measured: dict[str, Measured], demo=None) -> Image:
     ax = figure.add_subplot()
     names = list(measured)
     runs = [measured[name].run for name in names]
-    bars = ax.barh(names, [run.elapsed for run in runs], color="#d3d7cf")
-    ax.bar_label(bars, [f"{run.elapsed:.2f} s" for run in runs], padding=3)
+    floor = latency_floor(runs[0].pages, runs[0].max_workers, demo_latency(demo))
+    draw_elapsed(ax, names, runs, floor)
     startups = [measured[name].startup or 0 for name in names]
     ax.barh(names, startups, color="#888a85", hatch="//", label="process start-up")
-    floor = latency_floor(runs[0].pages, runs[0].max_workers, demo_latency(demo))
-    ax.axvline(floor, color="#cc0000", linestyle="--", label=f"the floor, {floor:.2f} s")
-    ax.invert_yaxis()
-    ax.margins(x=0.15)
-    ax.set_xlabel("seconds for the pages")
-    ax.set_title(f"{runs[0].pages} pages, max_workers={runs[0].max_workers}")
     ax.legend(loc="lower right")
     return figure_image(figure)
 

@@ -63,6 +63,17 @@ def draw_timeline(ax, run: Run | None) -> None:
     ax.legend(handles=handles, loc="lower right", fontsize="small")
 
 
+def draw_elapsed(ax, names: list[str], runs: list[Run], floor: float) -> None:
+    """One bar per run, labelled with its seconds, and the floor dashed across."""
+    bars = ax.barh(names, [run.elapsed for run in runs], color="#d3d7cf")
+    ax.bar_label(bars, [f"{run.elapsed:.2f} s" for run in runs], padding=3)
+    ax.axvline(floor, color="#cc0000", linestyle="--", label=f"the floor, {floor:.2f} s")
+    ax.invert_yaxis()
+    ax.margins(x=0.15)
+    ax.set_xlabel("seconds for the pages")
+    ax.set_title(f"{runs[0].pages} pages, max_workers={runs[0].max_workers}")
+
+
 def draw_history(ax, runs: list[Run]) -> None:
     """The elapsed time of every run, by mode and worker count: a dot each, a bar the mean."""
     ax.clear()

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from .. import primitives, threaded
 from .exercises import TOLERANCE, Verdict
 from .failures import describe
-from .plotting import draw_timeline, figure_image
+from .plotting import draw_elapsed, draw_timeline, figure_image
 from .progress import progress
 from .record import Recorder, Run, record_run
 from .sites import (
@@ -104,16 +104,9 @@ def plot_versions(runs: dict[str, Run], demo=None) -> Image:
     """Elapsed time of each version, with the floor drawn across."""
     figure = Figure(figsize=(8, 2.8), dpi=90, layout="constrained")
     ax = figure.add_subplot()
-    names = list(runs)
-    n = runs[names[0]].max_workers
-    floor = latency_floor(runs[names[0]].pages, n, demo_latency(demo))
-    bars = ax.barh(names, [runs[name].elapsed for name in names], color="#d3d7cf")
-    ax.bar_label(bars, [f"{runs[name].elapsed:.2f} s" for name in names], padding=3)
-    ax.axvline(floor, color="#cc0000", linestyle="--", label=f"the floor, {floor:.2f} s")
-    ax.invert_yaxis()
-    ax.margins(x=0.15)
-    ax.set_xlabel("seconds for the pages")
-    ax.set_title(f"{runs[names[0]].pages} pages, max_workers={n}")
+    first = next(iter(runs.values()))
+    floor = latency_floor(first.pages, first.max_workers, demo_latency(demo))
+    draw_elapsed(ax, list(runs), list(runs.values()), floor)
     ax.legend(loc="lower left")
     return figure_image(figure)
 

@@ -320,18 +320,28 @@ def record_run(
     download_all_sites = rebound(
         program.download_all_sites, download_site=download_site, **(names or {})
     )
+    if max_workers is None:
+        returned, elapsed, interrupted = timed_call(recorder, download_all_sites, sites)
+    else:
+        returned, elapsed, interrupted = timed_call(
+            recorder, download_all_sites, sites, max_workers=max_workers
+        )
+    return recorder.run(mode, max_workers, len(sites), elapsed, interrupted, returned)
+
+
+def timed_call(recorder: Recorder, function: Callable, *args, **kwargs) -> tuple:
+    """(what `function` returned, seconds, interrupted?): Ctrl-C (or the kernel's interrupt)
+    stops the recorder, then waits for the pages under way, bounded by the timeouts, since
+    plain threads (or worker processes) may still be in a request."""
     interrupted, returned = False, None
     recorder.started = start = time.perf_counter()
     try:
-        if max_workers is None:
-            returned = download_all_sites(sites)
-        else:
-            returned = download_all_sites(sites, max_workers=max_workers)
+        returned = function(*args, **kwargs)
     except KeyboardInterrupt:
         recorder.stop()
         interrupted = True
     elapsed = time.perf_counter() - start
-    if interrupted:  # plain threads may still be in a request: bounded by the timeouts
+    if interrupted:
         with contextlib.suppress(KeyboardInterrupt):
             recorder.settle(sum(TIMEOUT))
-    return recorder.run(mode, max_workers, len(sites), elapsed, interrupted, returned)
+    return returned, elapsed, interrupted

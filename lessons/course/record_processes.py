@@ -1,7 +1,7 @@
 """The run record for the process-pool program: each child times its page, the parent records.
 
-A child cannot share the parent's Recorder (it has a copy of nothing), and its prints go to
-the terminal that started the kernel, not to the cell. So the child returns what it saw (its
+A child cannot share the parent's Recorder (it has a copy of nothing), and its prints would
+land in whichever cell of the kernel runs at that moment. So the child returns what it saw (its
 size or its error, its pid, and when it began and ended by time.perf_counter(), which on Linux
 is CLOCK_MONOTONIC: the same clock in every process) and the parent records and marks each
 page as its result comes back, in the order of the list, as executor.map gives them.
@@ -10,15 +10,14 @@ page as its result comes back, in the order of the list, as executor.map gives t
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
 import functools
 import os
 import time
 import types
 
 from .failures import NOT_TRIED, describe
-from .record import Download, Recorder, Run, rebound
-from .sites import TIMEOUT, origin, site_letter
+from .record import Download, Recorder, Run, rebound, timed_call
+from .sites import origin, site_letter
 
 
 def timed(download_site, url: str) -> dict:
@@ -99,15 +98,7 @@ def record_run_processes(
     pool = functools.partial(RecordedPool, recorder=recorder)
     concurrent_ = types.SimpleNamespace(futures=types.SimpleNamespace(ProcessPoolExecutor=pool))
     download_all_sites = rebound(program.download_all_sites, concurrent=concurrent_)
-    interrupted, returned = False, None
-    recorder.started = start = time.perf_counter()
-    try:
-        returned = download_all_sites(sites, max_workers=max_workers)
-    except KeyboardInterrupt:
-        recorder.stop()
-        interrupted = True
-    elapsed = time.perf_counter() - start
-    if interrupted:
-        with contextlib.suppress(KeyboardInterrupt):
-            recorder.settle(sum(TIMEOUT))
+    returned, elapsed, interrupted = timed_call(
+        recorder, download_all_sites, sites, max_workers=max_workers
+    )
     return recorder.run(mode, max_workers, len(sites), elapsed, interrupted, returned)

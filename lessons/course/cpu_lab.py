@@ -1,0 +1,302 @@
+"""Chapter 08's CPU-bound machinery: the GIL measured, the interpreter reported, the pickling trap.
+
+Kept light at import (no plots, widgets or requests at the top): a process-pool child that runs
+`_child_stderr_to` imports this module, and each import there is start-up time.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import multiprocessing
+import os
+import platform
+import sys
+import sysconfig
+import tempfile
+import time
+
+from .. import cpu
+from .progress import progress
+
+NUMBERS = [450_000 + x for x in range(20)]  # one after another: 0.6 to 0.9 s here
+THREAD_COUNTS = (2, 4)
+ROUNDS = 2  # each version twice, in turn, the fastest kept: a busy moment elsewhere is left out
+MAX_THREADS = 64  # CPU-bound: more threads than CPUs never help, and each costs memory
+MAX_PROCESSES = max(8, 2 * (os.cpu_count() or 1))  # each is a whole Python to start
+POOL_SECONDS = 20  # a pool's start-up and task must end within this long, or it is stopped
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity), else all the machine has."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def interpreter() -> dict:
+    """Print and return what decides whether threads can use several CPUs at once."""
+    build = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    gil = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else None
+    facts = {
+        "version": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "free_threaded_build": build,
+        "gil_enabled": True if gil is None else gil,
+        "cpu_count": os.cpu_count(),
+        "usable_cpus": usable_cpus(),
+        "start_method": cpu.START_METHOD,
+    }
+    if gil is None:
+        gil_text = "on: always, before Python 3.13 (no sys._is_gil_enabled() to ask)"
+    else:
+        gil_text = f"{'on' if gil else 'off'} (sys._is_gil_enabled() says {gil})"
+    print(
+        f"Python {facts['version']} ({facts['implementation']}), "
+        f"{'a free-threaded' if build else 'the standard'} build; the GIL is {gil_text}."
+    )
+    print(
+        f"CPUs: {facts['cpu_count']} in the machine, {facts['usable_cpus']} usable by this "
+        f"process. Process pools start their children with {cpu.START_METHOD!r}."
+    )
+    return facts
+
+
+def check_workers(value, most: int, what: str) -> int:
+    """Return `value` if it is a usable count of `what`; else raise a ValueError saying why."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{what} must be a whole number from 1 to {most}; got {value!r}")
+    if not 1 <= value <= most:
+        raise ValueError(f"{what}={value} is out of range: use 1 to {most}")
+    return value
+
+
+def _ready(seconds: float) -> int:
+    time.sleep(seconds)  # long enough that the other workers take their share
+    return os.getpid()
+
+
+def pool_startup(max_workers: int = 2) -> float:
+    """Seconds to start a process pool until each worker has answered once, and to stop it."""
+    context = multiprocessing.get_context(cpu.START_METHOD)
+    start = time.perf_counter()
+    with concurrent.futures.ProcessPoolExecutor(max_workers, mp_context=context) as executor:
+        pids: set[int] = set()
+        while len(pids) < max_workers and time.perf_counter() - start < POOL_SECONDS:
+            pids.update(executor.map(_ready, [0.01] * max_workers, timeout=POOL_SECONDS))
+    return time.perf_counter() - start
+
+
+def _timed(function, *args) -> tuple[list[int], float, float]:
+    """Result, elapsed and CPU seconds (this process's threads and its ended children)."""
+    before, start = os.times(), time.perf_counter()
+    result = function(*args)
+    elapsed, after = time.perf_counter() - start, os.times()
+    used = sum(after[:4]) - sum(before[:4])  # user + system, of this process and of children
+    return result, elapsed, used
+
+
+def compare_cpu(
+    numbers=None, thread_counts=THREAD_COUNTS, process_workers: int = 2, rounds: int = ROUNDS
+) -> dict:
+    """The same numbers one after another, with threads and with processes; print a table."""
+    numbers = list(NUMBERS if numbers is None else numbers)
+    thread_counts = [check_workers(n, MAX_THREADS, "max_workers") for n in thread_counts]
+    check_workers(process_workers, MAX_PROCESSES, "process_workers")
+    rounds = check_workers(rounds, 5, "rounds")
+    runs = {"one after another": (cpu.find_sums, ())}
+    for n in thread_counts:
+        runs[f"threads, {n} worker{'s' * (n > 1)}"] = (cpu.find_sums_threads, (n,))
+    runs[f"processes, {process_workers} workers"] = (cpu.find_sums_processes, (process_workers,))
+    rows: dict[str, dict] = {}
+    startup, expected = float("inf"), None
+    with progress(rounds * (len(runs) + 1), "CPU-bound runs") as bar:
+        for round_ in range(1, rounds + 1):
+            for name, (function, args) in runs.items():
+                result, elapsed, used = _timed(function, numbers, *args)
+                if expected is not None and result != expected:
+                    raise RuntimeError(f"{name} gave other sums than one after another")
+                expected = result
+                if name not in rows or elapsed < rows[name]["elapsed"]:
+                    rows[name] = {"elapsed": elapsed, "cpu": used}
+                bar.step(f"{name}, round {round_}")
+            startup = min(startup, pool_startup(process_workers))  # a pool alone, no work
+            bar.step(f"a process pool's start-up alone, round {round_}")
+    results = {"rows": rows, "startup": startup, "cpus": usable_cpus(), "rounds": rounds}
+    _print_table(results, numbers)
+    return results
+
+
+def _print_table(results: dict, numbers: list[int]) -> None:
+    rows, sync = results["rows"], results["rows"]["one after another"]["elapsed"]
+    print(
+        f"cpu_bound over {len(numbers)} numbers ({sum(numbers):,} loop steps in all), "
+        f"{results['cpus']} usable CPUs; the fastest of {results['rounds']} runs of each."
+    )
+    print(f"{'':>22}  elapsed  speed-up  CPU time  CPUs busy")
+    for name, row in rows.items():
+        print(
+            f"{name:>22}  {row['elapsed']:5.2f} s  {sync / row['elapsed']:6.2f} x  "
+            f"{row['cpu']:6.2f} s  {row['cpu'] / row['elapsed']:7.2f}"
+        )
+    name = next(name for name in rows if name.startswith("processes"))
+    startup = results["startup"]
+    rest = max(rows[name]["elapsed"] - startup, 0.0)
+    print(
+        f"Start-up of a pool of that size alone (measured apart): {startup:.2f} s; the "
+        f"{name} without it: about {rest:.2f} s."
+    )
+    print("CPUs busy = CPU time / elapsed: how many CPUs worked at once, on average.")
+
+
+def plot_cpu(results: dict):
+    """Elapsed time of each run as bars; the process pool's start-up drawn apart."""
+    from matplotlib.figure import Figure  # here, not at the top: see the module's docstring
+
+    from .plotting import figure_image
+
+    rows = results["rows"]
+    names, sync = list(rows), rows["one after another"]["elapsed"]
+    startup = [results["startup"] if name.startswith("processes") else 0.0 for name in names]
+    work = [max(rows[name]["elapsed"] - s, 0.0) for name, s in zip(names, startup, strict=True)]
+    figure = Figure(figsize=(8, 3.2), dpi=90, layout="constrained")
+    ax = figure.add_subplot()
+    ax.barh(names, startup, color="#f0a30a", label="process pool start-up (measured apart)")
+    bars = ax.barh(names, work, left=startup, color="#3465a4", label="the work")
+    labels = [f"{rows[n]['elapsed']:.2f} s, {sync / rows[n]['elapsed']:.2f} x" for n in names]
+    ax.bar_label(bars, labels, padding=3)
+    ax.invert_yaxis()
+    ax.margins(x=0.25)
+    ax.set_xlabel("seconds for the same sums (speed-up against one after another)")
+    ax.set_title(f"CPU-bound work on {results['cpus']} usable CPUs")
+    figure.legend(loc="outside lower center", ncols=2, fontsize="small")  # clear of the bars
+    return figure_image(figure)
+
+
+def _child_stderr_to(path: str) -> None:
+    """A pool child's initializer: its error output goes to a file that the parent reads."""
+    sys.stderr = open(path, "w", buffering=1)  # noqa: SIM115 (open for the child's whole life)
+
+
+def try_in_pool(function, *args, seconds: float = POOL_SECONDS):
+    """Run `function(*args)` in a one-process pool as the chapter's programs do; say what came."""
+    name = getattr(function, "__qualname__", repr(function))
+    where = getattr(function, "__module__", "?")
+    context = multiprocessing.get_context(cpu.START_METHOD)
+    before = set(multiprocessing.active_children())
+    with tempfile.TemporaryDirectory() as folder:
+        said = os.path.join(folder, "child-stderr.txt")
+        executor = concurrent.futures.ProcessPoolExecutor(
+            1, mp_context=context, initializer=_child_stderr_to, initargs=(said,)
+        )
+        try:
+            result = executor.submit(function, *args).result(timeout=seconds)
+        except BaseException as error:
+            executor.shutdown(wait=False, cancel_futures=True)
+            _end_children(before)  # a task still running is stopped, never waited for
+            if not isinstance(error, Exception):
+                raise  # an interrupt: the pool is stopped, and the interrupt goes on
+            _explain(error, name, where, _last_line(said))
+            return error
+        finally:
+            executor.shutdown(wait=True)
+        print(
+            f"{name}({', '.join(map(repr, args))}) = {result!r}, computed in a child process "
+            f"that imported {where}.{name} by name."
+        )
+        return result
+
+
+def _end_children(before: set) -> None:
+    """Stop the pool's processes that are still running (a task that overran its time)."""
+    for child in set(multiprocessing.active_children()) - before:
+        child.terminate()
+        child.join(timeout=5)
+
+
+def _last_line(path: str) -> str | None:
+    with contextlib.suppress(OSError), open(path) as said:
+        return ([line.strip() for line in said if line.strip()] or [None])[-1]
+    return None
+
+
+def _explain(error: Exception, name: str, where: str, child_said: str | None) -> None:
+    print(f"The call raised {type(error).__module__}.{type(error).__name__}: {error}")
+    if child_said:
+        print(f"The child process, before it ended, printed: {child_said}")
+    if isinstance(error, concurrent.futures.TimeoutError):
+        print("The task did not end in time; its process was stopped.")
+        return
+    print(
+        f"Why: a {cpu.START_METHOD} child is not a copy of the kernel: it gets the function by "
+        f"reference, its module and name: {where}.{name}. It imports {where!r} to find it."
+    )
+    if where == "__main__":
+        print(
+            "A function defined in a notebook cell lives in the kernel's __main__, which the "
+            "child does not have: put it in a module (a .py file) and import it from there."
+        )
+    else:
+        print(
+            "A lambda or a function defined inside another function has no name of its own "
+            "there: define it at the top of a module."
+        )
+
+
+def _verdict(text: str):
+    from .exercises import Verdict  # here: it imports requests, which a pool child never needs
+
+    return Verdict(text)
+
+
+def _not_a_ratio(answer) -> str | None:
+    if answer is None:
+        return "Not yet, because there is no answer: replace None with a number, like 1.5."
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)) or not answer > 0:
+        return f"Not yet, because {answer!r} is not a number above 0 (times faster)."
+    return None
+
+
+def check_threads_speedup(answer, numbers=None):
+    """Exercise 1: how many times as fast do 2 threads do the sums as one after another?"""
+    message = _not_a_ratio(answer)
+    if message:
+        return _verdict(message)
+    numbers = list(NUMBERS[::2] if numbers is None else numbers)  # half the work, twice over
+    versions = {
+        "one after another": (cpu.find_sums, ()),
+        "2 threads": (cpu.find_sums_threads, (2,)),
+    }
+    times: dict[str, list[float]] = {name: [] for name in versions}
+    for _ in range(ROUNDS):  # in turn, the fastest of each kept, as compare_cpu does
+        for name, (function, args) in versions.items():
+            times[name].append(_timed(function, numbers, *args)[1])
+    one, two = min(times["one after another"]), min(times["2 threads"])
+    right = one / two
+    said = (
+        f"you said {answer:.2f}, and 2 threads were {right:.2f} times as fast as one after "
+        f"another just now ({one:.2f} s and {two:.2f} s)"
+    )
+    if abs(answer - right) <= max(0.25, 0.15 * right):
+        return _verdict(f"Correct: {said}.")
+    return _verdict(
+        f"Not yet, because {said}. Hint: in this build, how many threads can run Python code "
+        "at one time?"
+    )
+
+
+def check_processes_most(answer, max_workers: int = 4):
+    """Exercise 2: at most how many times faster can `max_workers` processes be here?"""
+    message = _not_a_ratio(answer)
+    if message:
+        return _verdict(message)
+    max_workers = check_workers(max_workers, MAX_PROCESSES, "max_workers")
+    right = min(max_workers, usable_cpus())
+    said = f"you said {answer:g}, and the most is {right}"
+    why = (
+        f"{max_workers} processes on {usable_cpus()} usable CPUs: each CPU runs one at a "
+        "time, and the start-up comes on top"
+    )
+    if abs(answer - right) <= 0.25:
+        return _verdict(f"Correct: {said}: {why}.")
+    return _verdict(f"Not yet, because {said}: {why}. Hint: see the CPUs line of the report.")
