@@ -178,7 +178,7 @@ def plot_compare(measured: dict[str, Measured], demo=None) -> Image:
     draw_elapsed(ax, names, runs, floor)
     startups = [measured[name].startup or 0 for name in names]
     ax.barh(names, startups, color="#888a85", hatch="//", label="process start-up")
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2)  # below: no bar hidden
     return figure_image(figure)
 
 
