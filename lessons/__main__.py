@@ -1,4 +1,4 @@
-"""The command line: python -m lessons sync | threads | asyncio | processes [--workers N]."""
+"""The command line: python -m lessons sync | threads | asyncio | processes | doctor."""
 
 from __future__ import annotations
 
@@ -21,7 +21,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m lessons",
         description="The lesson's 160 pages: one by one, with threads, asyncio or processes.",
     )
-    parser.add_argument("mode", choices=MODES, help="which program to run")
+    parser.add_argument(
+        "mode",
+        choices=[*MODES, "doctor"],
+        help="which program to run; doctor: check this machine before a class",
+    )
     parser.add_argument(
         "--workers",
         type=int,
@@ -48,6 +52,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    if args.mode == "doctor":
+        from . import doctor  # imported here: the programs need none of Jupyter
+
+        return doctor.main()
     sites = args.url * args.copies if args.url else ("real" if args.real else "demo")
     try:
         result = run(args.mode, args.workers, sites=sites, copies=args.copies, quiet=args.quiet)

@@ -1,0 +1,322 @@
+"""The instructor's preflight: python -m lessons doctor checks in seconds what a class needs."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import json
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+INSTALL = "python -m pip install -r requirements.txt"
+PACKAGES = ("jupyterlab", "ipywidgets", "ipykernel", "jupyterlab_widgets", "matplotlib")
+PACKAGES += ("requests", "aiohttp")
+EXTENSION = "@jupyter-widgets/jupyterlab-manager"
+# The extension's npm major is its Python package's plus 2: jupyterlab_widgets 3.x ships
+# jupyterlab-manager 5.x (for ipywidgets 8), 1.x shipped 3.x (for ipywidgets 7).
+NPM_MAJOR_OFFSET = 2
+FETCHES = 5  # timed requests per demo site, after one that opens the connection
+SLACK = 0.025  # seconds a demo site may answer late on a busy machine
+DEMO_SECONDS = 8  # the demo sites' check stops fetching after this long
+REAL_SECONDS = 3  # the real sites must answer within this long
+KERNEL_SECONDS = 30  # a kernel must start, and run the cell, within this long each
+KERNEL_CELL = (
+    "import sys, ipywidgets, lessons.course.notebook\n"
+    "(sys.version.split()[0], ipywidgets.__version__, sys.executable)"
+)
+
+
+@dataclasses.dataclass
+class Row:
+    """One check's line in the table: what was found, and the fix when it is not "ok"."""
+
+    check: str
+    result: str  # "ok"; "warn": worth knowing, does not stop a class; "fail": would break one
+    found: str
+    fix: str = ""
+    seconds: float = 0.0
+
+
+def version(package: str) -> str | None:
+    """The installed version of a package, or None."""
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def check_python() -> Row:
+    found = f"{platform.python_version()} at {sys.executable}"
+    # pip refuses to install the course on an older Python; one run from a bare clone may not.
+    if sys.version_info < (3, 10):  # noqa: UP036
+        return Row("Python", "fail", found, "install Python 3.10 or newer, then " + INSTALL)
+    return Row("Python", "ok", found)
+
+
+def check_packages() -> Row:
+    found = {name: version(name) for name in PACKAGES}
+    missing = [name for name, got in found.items() if got is None]
+    listing = ", ".join(f"{name} {got}" for name, got in found.items() if got)
+    if missing:
+        return Row("packages", "fail", f"missing: {', '.join(missing)}", INSTALL)
+    return Row("packages", "ok", listing)
+
+
+def labextension_paths() -> list[str]:
+    """Where JupyterLab looks for extensions, in order: JUPYTER_PATH, user, sys.prefix, system."""
+    from jupyter_core.paths import jupyter_path
+
+    return jupyter_path("labextensions")
+
+
+def find_widget_extension(paths: list[str]) -> Path | None:
+    """The extension's package.json that JupyterLab loads: the first in its search path."""
+    for folder in paths:
+        package = Path(folder, EXTENSION, "package.json")
+        if package.is_file():
+            return package
+    return None
+
+
+def _installed_here(package: Path) -> str | None:
+    """The jupyterlab_widgets version whose files hold this very package.json, if installed here."""
+    try:
+        dist = metadata.distribution("jupyterlab_widgets")
+    except metadata.PackageNotFoundError:
+        return None
+    for file in dist.files or []:
+        here = file.name == "package.json" and EXTENSION in str(file)
+        if here and Path(dist.locate_file(file)).resolve() == package.resolve():
+            return dist.version
+    return None
+
+
+def check_widget_extension(paths: list[str] | None = None) -> Row:
+    """The JupyterLab widget extension is found and fits the installed ipywidgets."""
+    from packaging.requirements import Requirement
+
+    fix = f"{INSTALL}, then restart JupyterLab"
+    if version("ipywidgets") is None:
+        return Row("widget extension", "fail", "ipywidgets is not installed", fix)
+    needs = next(
+        (
+            req
+            for req in map(Requirement, metadata.requires("ipywidgets") or [])
+            if req.name.replace("-", "_") == "jupyterlab_widgets" and not req.marker
+        ),
+        Requirement("jupyterlab_widgets"),  # an ipywidgets that names no version: any fits
+    )
+    wants = f"ipywidgets {version('ipywidgets')} needs {needs}"
+    paths = labextension_paths() if paths is None else paths
+    package = find_widget_extension(paths)
+    if package is None:
+        found = f"{EXTENSION} not found in {', '.join(paths) or 'no folder'}"
+        return Row("widget extension", "fail", found, fix)
+    npm = json.loads(package.read_text())["version"]
+    mine = _installed_here(package)
+    found = f"{EXTENSION} {npm} in {package.parent.parent.parent}"
+    found += f" (jupyterlab_widgets {mine}); {wants}" if mine else f"; {wants}"
+    major = int(npm.split(".")[0]) - NPM_MAJOR_OFFSET
+    wanted = {int(spec.version.split(".")[0]) for spec in needs.specifier} or {major}
+    if (mine and mine not in needs.specifier) or major not in wanted:
+        return Row("widget extension", "fail", found, fix)
+    return Row("widget extension", "ok", found)
+
+
+def _demo_fix(message: str) -> str:
+    """What to do when the demo sites' process did not start (DemoSitesFailed says why)."""
+    if "no answer within" in message:
+        return "the machine is too busy: close other programs, then run the doctor again"
+    if "ended with code" not in message and ("Errno" in message or "OSError" in message):
+        return "the demo sites listen on 127.0.0.1: allow local servers (firewall, sandbox)"
+    return f"the demo server (lessons/course/demo_server.py) fails: reinstall: {INSTALL}"
+
+
+def _unanswered_fix(urls) -> str:
+    """What to do when the demo sites started but did not answer."""
+    from requests.utils import get_environ_proxies
+
+    if any(get_environ_proxies(url) for url in urls):  # requests would send them to the proxy
+        return "a proxy is set (HTTP_PROXY): set NO_PROXY=127.0.0.1,localhost as well"
+    return "the machine is too busy: close other programs, then run the doctor again"
+
+
+def _answers(session, url: str, deadline: float) -> float:
+    """The median seconds one demo site takes to answer, from a few requests."""
+    from .course.sites import TIMEOUT
+
+    times = []
+    for attempt in range(FETCHES + 1):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} answered {len(times)} times in {DEMO_SECONDS} s")
+        started = time.perf_counter()
+        with session.get(url, timeout=TIMEOUT) as response:
+            response.raise_for_status()
+        if attempt:  # the first one also opens the connection
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def check_demo_sites() -> Row:
+    """The demo sites start, answer, and answer at their profiles' latency; then they stop.
+
+    Their jitter is set to 0 for the check: what the answer takes beyond the latency is then
+    this machine's own overhead.
+    """
+    import requests
+
+    from .course.demo_process import DemoSitesFailed, DemoSitesProcess
+
+    try:
+        demo = DemoSitesProcess()  # what start_demo_sites() starts, without sharing it
+    except DemoSitesFailed as error:
+        return Row("demo sites", "fail", str(error), _demo_fix(str(error)))
+    deadline = time.monotonic() + DEMO_SECONDS
+    said, late = [], []
+    try:
+        demo.configure(jitter=0.0)
+        with requests.Session() as session:
+            for name, site in demo.sites.items():
+                answer, latency = _answers(session, site.url, deadline), site.profile.latency
+                said.append(
+                    f"{name} answers in {answer * 1e3:.0f} ms, set to {latency * 1e3:.0f} ms"
+                )
+                if abs(answer - latency) > SLACK:
+                    late.append(name)
+    except (requests.RequestException, TimeoutError, DemoSitesFailed) as error:
+        found = f"started, but {type(error).__name__}: {str(error)[:150]}"
+        return Row("demo sites", "fail", found, _unanswered_fix(demo.urls.values()))
+    finally:
+        demo.stop()
+    if late:
+        fix = "the machine is busy: close other programs; timings in class will be off"
+        return Row("demo sites", "warn", "; ".join(said), fix)
+    return Row("demo sites", "ok", "; ".join(said))
+
+
+def check_real_sites(seconds: float = REAL_SECONDS) -> Row:
+    """The lesson's real sites, reachable or not; offline is fine: the demo sites stand in."""
+    from .course.sites import REAL_SITES, SitesUnreachable, real_sites_reachable
+
+    try:
+        real_sites_reachable(seconds)
+    except SitesUnreachable:
+        fix = "only --real and LESSONS_SITES=real need them"
+        return Row("real sites", "warn", "offline: the demo sites will be used", fix)
+    return Row("real sites", "ok", f"{' and '.join(REAL_SITES.values())} answer")
+
+
+def _run_cell(client, code: str, seconds: float) -> str:
+    """The cell's result as text, read in short waits; raise on an error or at the deadline."""
+    from queue import Empty
+
+    msg_id = client.execute(code, store_history=False)
+    deadline, result = time.monotonic() + seconds, None
+    while time.monotonic() < deadline:
+        try:
+            message = client.get_iopub_msg(timeout=0.2)
+        except Empty:
+            continue
+        if message["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = message["msg_type"], message["content"]
+        if kind == "execute_result":
+            result = content["data"]["text/plain"]
+        elif kind == "error":
+            raise RuntimeError(f"{content['ename']}: {content['evalue']}")
+        elif kind == "status" and content["execution_state"] == "idle":
+            if result is None:
+                raise RuntimeError("the cell gave no result")
+            return result
+    raise TimeoutError(f"the cell did not finish within {seconds} s")
+
+
+def check_kernel() -> Row:
+    """A python3 kernel starts, imports the course and ipywidgets, and answers; then it stops."""
+    from jupyter_client import KernelManager
+
+    folder = Path(__file__).resolve().parents[1] / "notebooks"  # where a class's kernels run
+    manager, client = KernelManager(kernel_name="python3"), None
+    # The kernel's own messages (a warning about TCP at every start) are read only on failure.
+    with tempfile.TemporaryFile() as errors:
+        try:
+            cwd = folder if folder.is_dir() else Path(tempfile.gettempdir())
+            manager.start_kernel(cwd=str(cwd), stderr=errors)
+            client = manager.client()
+            client.start_channels()
+            client.wait_for_ready(timeout=KERNEL_SECONDS)
+            started = time.perf_counter()
+            python, widgets, where = ast.literal_eval(
+                _run_cell(client, KERNEL_CELL, KERNEL_SECONDS)
+            )
+            ran = time.perf_counter() - started
+        except Exception as error:  # any failure here is the row's finding, not a crash
+            errors.seek(0)
+            said = errors.read().decode(errors="replace").strip().splitlines()
+            found = f"python3 kernel: {type(error).__name__}: {error}"
+            found += f" (the kernel said: {said[-1]})" if said else ""
+            return Row("kernel", "fail", found, INSTALL)
+        finally:
+            if client is not None:
+                client.stop_channels()
+            if manager.has_kernel:
+                manager.shutdown_kernel(now=True)
+    found = f"python3 ran a cell in {ran:.2f} s: Python {python}, ipywidgets {widgets}"
+    if widgets != version("ipywidgets"):
+        fix = f"make python3 this Python: {sys.executable} -m ipykernel install --user"
+        return Row("kernel", "warn", f"{found}, at {where}", fix)
+    return Row("kernel", "ok", found)
+
+
+CHECKS: list[Callable[[], Row]] = [
+    check_python,
+    check_packages,
+    check_widget_extension,
+    check_demo_sites,
+    check_real_sites,
+    check_kernel,
+]
+NAMES = ["Python", "packages", "widget extension", "demo sites", "real sites", "kernel"]
+WIDTH = max(map(len, NAMES))
+
+
+def timed(check: Callable[[], Row]) -> Row:
+    """Run one check and time it; a check that crashes is a failed row, not a traceback."""
+    started = time.perf_counter()
+    try:
+        row = check()
+    except Exception as error:
+        name = check.__name__.removeprefix("check_").replace("_", " ")
+        row = Row(name, "fail", f"the check itself failed: {type(error).__name__}: {error}")
+    row.seconds = time.perf_counter() - started
+    return row
+
+
+def line(row: Row) -> str:
+    """A row of the table: check, result, seconds, then what was found and the fix."""
+    details = row.found + (f". Fix: {row.fix}" if row.fix else "")
+    return f"{row.check:<{WIDTH}}  {row.result:<6}  {row.seconds:7.2f}  {details}"
+
+
+def main(checks: list[Callable[[], Row]] | None = None) -> int:
+    """Print the table, one line per check as it ends, then the verdict: 0 ready, 1 not."""
+    started = time.perf_counter()
+    print(f"{'check':<{WIDTH}}  {'result':<6}  {'seconds':>7}  details / fix", flush=True)
+    rows = []
+    for check in checks or CHECKS:
+        rows.append(timed(check))
+        print(line(rows[-1]), flush=True)
+    failed = sum(row.result == "fail" for row in rows)
+    total = f"{len(rows)} checks in {time.perf_counter() - started:.1f} s"
+    if failed:
+        them = "them" if failed > 1 else "it"
+        print(f"{failed} problem{'s' * (failed > 1)}: fix {them} before the class ({total}).")
+        return 1
+    print(f"Ready for class ({total}).")
+    return 0
