@@ -2,6 +2,7 @@
 an interrupt with no connection left open."""
 
 import asyncio
+import importlib.util
 import os
 import time
 
@@ -140,4 +141,6 @@ def test_the_scale_child_reports_its_own_run(fast_sites, mode):
     assert measured["peak_mb"] >= measured["before_mb"] > 0
     assert measured["threads"] >= 1 and measured["cpu"] > 0
     if mode == "asyncio":
-        assert measured["threads"] == 1  # one thread: the loop's
+        # The loop's thread; where aiodns is installed (jupyterhub brings it to the test tools),
+        # aiohttp's default resolver is pycares, which keeps one thread of its own.
+        assert measured["threads"] <= (2 if importlib.util.find_spec("aiodns") else 1)
