@@ -8,7 +8,7 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CODE = ["lessons", "tests", "benchmarks"]
+CODE = ["lessons", "tests", "benchmarks", "answers"]
 
 
 def ruff(*args: str) -> subprocess.CompletedProcess:

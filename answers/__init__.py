@@ -1,0 +1,1 @@
+"""The instructor's key to the notebooks' exercises: no notebook imports it (a test makes sure)."""

@@ -1,0 +1,262 @@
+"""The instructor's key in answers/: every exercise has an answer, and each passes its own check.
+
+Each answer is fed to the very self-check the notebook calls, with the notebook's arguments; the
+demo sites are the fast ones of conftest.py, shaped like the learner's, standing in for
+start_demo_sites(). The notebooks are parsed for their check calls, so that a new exercise
+without an answer fails here, and for imports, so that no notebook meets the key.
+"""
+
+import ast
+import asyncio
+import importlib
+import json
+import pathlib
+import sys
+
+import pytest
+
+import lessons
+from lessons import consumer, threaded
+from lessons.course import (
+    compare_lab,
+    costs,
+    cpu_lab,
+    gui_lab,
+    pattern,
+    primitives_lab,
+    race_lab,
+    scale,
+    sweep,
+)
+from lessons.course import sites as site_sets
+from lessons.course.demo_server import DEFAULT_PROFILES
+from lessons.course.exercises import Verdict
+from lessons.course.runs import run
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SCALE = 5  # the demo sites' latencies over 5: the learner's shape (Jython slower), 5 times as fast
+TRIES = 5  # for the checks that time a run: see timed_correct
+TESTED: set[tuple[str, str]] = set()  # (chapter, check) pairs that a test below feeds
+
+
+def answers(chapter: str, *checks: str):
+    """Mark a test as feeding the answers of `chapter` to these checks; load the chapter's key."""
+    TESTED.update((chapter, check) for check in checks)
+    return lambda test: test
+
+
+def key(chapter: str):
+    """answers/<chapter>.py, imported from the repository's root (it is not installed)."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    return importlib.import_module(f"answers.{chapter}")
+
+
+def correct(verdict) -> None:
+    assert isinstance(verdict, Verdict), verdict
+    assert verdict.correct, verdict
+
+
+def timed_correct(attempt, tries: int = TRIES) -> None:
+    """For a check that compares an answer worked out from one run with another run: a busy
+    moment elsewhere on the machine can part the two, so the answer and check are tried again."""
+    for _ in range(tries - 1):
+        if attempt().correct:
+            return
+    correct(attempt())
+
+
+@pytest.fixture
+def demo(fast_sites, monkeypatch):
+    """The fast demo sites with the learner's profile at a fifth of its latency, as the ones that
+    start_demo_sites() returns: the checks are called exactly as the notebooks call them."""
+    for profile in DEFAULT_PROFILES:
+        fast_sites.configure(
+            profile.name, latency=profile.latency / SCALE, jitter=profile.jitter / SCALE
+        )
+    monkeypatch.setattr(site_sets, "_demo", fast_sites)
+    return fast_sites
+
+
+# ---- each answer, fed to its check ---------------------------------------------------------
+
+
+@answers("ch01_synchronous", "check_sync_estimate")
+def test_ch01(demo):
+    ch01 = key("ch01_synchronous")
+
+    def attempt():
+        sync_run = run("sync", sites="demo", copies=20, quiet=True, show=False)  # the notebook's
+        return lessons.check_sync_estimate(ch01.my_estimate(sync_run))
+
+    timed_correct(attempt)
+
+
+@answers("ch02_threaded", "check_floor")
+def test_ch02(demo):
+    correct(lessons.check_floor(key("ch02_threaded").my_floor(), max_workers=8))
+
+
+@answers("ch03_n_workers_pattern", "check_queue", "check_next_worker", "check_consumer_thread")
+def test_ch03(demo):
+    ch03 = key("ch03_n_workers_pattern")
+    map_run = pattern.record(threaded, "demo", max_workers=5)
+    correct(pattern.check_queue(ch03.my_waiting(map_run), map_run))
+
+    def attempt():  # the first page to arrive frees its worker, unless two arrive at once
+        run = pattern.record(threaded, "demo", max_workers=5, copies=5)
+        return pattern.check_next_worker(ch03.my_page(run), run)
+
+    timed_correct(attempt)
+    correct(pattern.check_consumer_thread(ch03.my_thread, pattern.record(consumer, "demo")))
+
+
+@answers("ch04_race_conditions", "check_counter", "check_connections")
+def test_ch04(demo):
+    ch04 = key("ch04_race_conditions")
+    correct(race_lab.check_counter(ch04.my_increment))
+    correct(race_lab.check_connections(ch04.my_connections, max_workers=10))
+
+
+@answers(
+    "ch05_how_many_threads", "check_crossing", "check_throttled_floor", "check_default_workers"
+)
+def test_ch05(demo):
+    ch05 = key("ch05_how_many_threads")
+    result = sweep.sweep(counts=(2, 5), copies=20)  # the notebook sweeps 6 counts over 160 pages
+    correct(sweep.check_crossing(ch05.my_workers(result), result))
+    correct(
+        sweep.check_throttled_floor(ch05.my_floor(), max_workers=20, max_concurrent=3, pages=40)
+    )
+    correct(costs.check_default_workers(ch05.my_default, cpu_count=64))
+
+
+@answers("ch06_primitives", "check_markers", "check_slices", "check_caller_saw")
+def test_ch06(demo):
+    ch06 = key("ch06_primitives")
+    correct(primitives_lab.check_markers(ch06.my_markers, max_workers=5))
+    correct(primitives_lab.check_slices(ch06.my_slices, max_workers=2))
+    naive = primitives_lab.check_slices(lambda sites, n: [sites[i::n] for i in range(n)], 2)
+    assert not naive.correct, "these sites must tell a balanced slicing from the lesson's"
+    correct(primitives_lab.check_caller_saw(ch06.my_exceptions))
+
+
+@answers("ch07_gui_thread", "check_wait", "check_callback")
+def test_ch07(demo, capsys):
+    ch07 = key("ch07_gui_thread")
+
+    def attempt():
+        blocking = gui_lab.make_app("blocking")
+        try:
+            blocked = gui_lab.simulate(blocking)
+        finally:
+            gui_lab.close(blocking)
+        return gui_lab.check_wait(ch07.my_wait(blocked))
+
+    timed_correct(attempt)
+    correct(gui_lab.check_callback(ch07.my_download))
+
+
+@answers(
+    "ch08_threads_asyncio_processes",
+    "check_bound",
+    "check_faster",
+    "check_threads_speedup",
+    "check_processes_most",
+)
+def test_ch08(demo, capsys):
+    ch08 = key("ch08_threads_asyncio_processes")
+    correct(asyncio.run(compare_lab.check_bound(ch08.my_bound(), target=0.4)))
+    at_scale = scale.compare_scale(pages=200, concurrent=50)  # the notebook: 2,000 at 1,000
+    correct(scale.check_faster(ch08.my_faster(at_scale), at_scale))
+    cpu_facts = cpu_lab.interpreter()
+    numbers = [120_000 + x for x in range(6)]  # fewer and smaller sums than the notebook's
+    speedup = ch08.my_threads_speedup(cpu_facts)
+    timed_correct(lambda: cpu_lab.check_threads_speedup(speedup, numbers=numbers))
+    correct(cpu_lab.check_processes_most(ch08.my_processes_most(cpu_facts), max_workers=4))
+
+
+# ---- the notebooks against the key ---------------------------------------------------------
+
+
+def code_cells(notebook: pathlib.Path) -> list[ast.Module]:
+    """The code cells of a notebook, parsed (top-level await allowed; IPython magics left out)."""
+    trees = []
+    for cell in json.loads(notebook.read_text())["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        lines = "".join(cell["source"]).splitlines()
+        source = "\n".join(line for line in lines if not line.lstrip().startswith(("%", "!")))
+        flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        trees.append(compile(source, str(notebook), "exec", flags=flags))
+    return trees
+
+
+def check_calls(notebook: pathlib.Path) -> list[str]:
+    """The names of the self-checks a notebook calls: check_..., bare or as an attribute."""
+    names = []
+    for tree in code_cells(notebook):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                func = node.func
+                name = getattr(func, "attr", None) or getattr(func, "id", None)
+                if name and name.startswith("check_"):
+                    names.append(name)
+    return names
+
+
+def chapter(notebook: pathlib.Path) -> str:
+    return f"ch{notebook.stem}"
+
+
+def test_the_notebooks_have_exercises():
+    assert len(NOTEBOOKS) >= 8
+    assert all(check_calls(notebook) for notebook in NOTEBOOKS)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
+def test_every_exercise_of_the_notebook_has_an_answer_that_is_tested(notebook):
+    calls = check_calls(notebook)
+    path = ROOT / "answers" / f"{chapter(notebook)}.py"
+    assert path.exists(), f"{notebook.name} has exercises ({calls}) but no key: write {path}"
+    given = key(chapter(notebook)).KEY
+    missing = [name for name in calls if name not in given]
+    assert not missing, f"{notebook.name}: no answer in {path.name}'s KEY for {missing}"
+    untested = [name for name in calls if (chapter(notebook), name) not in TESTED]
+    assert not untested, f"{notebook.name}: no test in {__name__} feeds an answer to {untested}"
+
+
+def test_every_answer_belongs_to_an_exercise_of_its_notebook():
+    """A key left behind by a removed or renamed exercise, or a renamed notebook, goes stale."""
+    called = {chapter(nb): set(check_calls(nb)) for nb in NOTEBOOKS}
+    for path in sorted((ROOT / "answers").glob("ch*.py")):
+        assert path.stem in called, f"{path.name} has no notebook notebooks/{path.stem[2:]}.ipynb"
+        stale = set(key(path.stem).KEY) - called[path.stem]
+        assert not stale, f"{path.name} answers checks its notebook no longer calls: {stale}"
+        assert (ROOT / "answers" / "README.md").read_text().count(path.stem) >= 1
+
+
+def imports_answers(tree: ast.AST) -> list[str]:
+    """Imports of the answers package in a parsed module or cell, including importlib's."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.split(".")[0] == "answers"]
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "answers":
+            found.append(node.module)
+        elif isinstance(node, ast.Constant) and str(node.value).startswith("answers."):
+            found.append(node.value)  # importlib.import_module("answers.ch01_synchronous")
+    return found
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
+def test_no_notebook_imports_the_answers(notebook):
+    found = [name for tree in code_cells(notebook) for name in imports_answers(tree)]
+    assert not found, f"{notebook.name} imports the instructor's key: {found}"
+
+
+def test_the_lessons_package_never_imports_the_answers():
+    for path in sorted((ROOT / "lessons").rglob("*.py")):
+        found = imports_answers(ast.parse(path.read_text()))
+        assert not found, f"{path.relative_to(ROOT)} imports the instructor's key: {found}"
