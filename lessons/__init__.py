@@ -35,6 +35,7 @@ _WHERE = {
     "get_sites": "course.sites",
     "start_demo_sites": "course.sites",
     "stop_demo_sites": "course.sites",
+    "projector": "course.projector",
     "Explorer": "course.worker_explorer",
     "explorer": "course.worker_explorer",
 }

@@ -74,8 +74,11 @@ def test_latency_holds_under_160_concurrent_requests():
     assert len(times) == 160, client.stderr
     print(f"160 at once, {latency} s latency: median {statistics.median(times):.3f} s, "
           f"max {max(times):.3f} s")  # fmt: skip
-    assert latency <= statistics.median(times) <= latency * 1.2
-    assert max(times) <= latency * 1.2, sorted(times)[-5:]
+    # Served side by side, not queued: one after another, the last would wait 160 latencies.
+    # The figures themselves (within 1.2x here when the machine is quiet) are the benchmark's,
+    # benchmarks/demo_sites.py; the tests run two at a time and must not hang on the load.
+    assert latency <= statistics.median(times) <= latency * 2
+    assert max(times) <= latency * 2, sorted(times)[-5:]
 
 
 def test_jitter_is_bounded_and_reproducible():

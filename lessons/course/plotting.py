@@ -104,10 +104,15 @@ def figure_image(figure: Figure):
     return Image(data=to_png(figure), format="png")
 
 
+# Set by `projector()` for the rest of the session: every PNG gets this many times the pixels,
+# so no chapter's figsize or dpi needs to change for a projector.
+PNG_SCALE = 1.0
+
+
 def to_png(figure: Figure) -> bytes:
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    figure.savefig(buffer, format="png", dpi=figure.dpi * PNG_SCALE)
     return buffer.getvalue()
 
 
