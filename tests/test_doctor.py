@@ -166,6 +166,8 @@ def test_demo_sites_that_cannot_start_fail_with_the_fix(tmp_path, monkeypatch, c
     broken = tmp_path / "demo_server.py"
     broken.write_text("raise SystemExit('demo_server.py: this copy is broken')\n")
     monkeypatch.setattr(demo_server, "__file__", str(broken))  # what the child process runs
+    # Demo sites an earlier test of this process left to the session (start_demo_sites) stay.
+    before = demo_children(os.getpid()), kernels_of(os.getpid())
     assert main(["doctor"]) == 1
     out = capsys.readouterr().out
     row = rows(out)["demo sites"]
@@ -173,14 +175,15 @@ def test_demo_sites_that_cannot_start_fail_with_the_fix(tmp_path, monkeypatch, c
     assert "process ended with code 1: demo_server.py: this copy is broken" in row["rest"]
     assert "Fix: the demo server" in row["rest"] and "python -m pip install" in row["rest"]
     assert [r["check"] for r in rows(out).values() if r["result"] == "fail"] == ["demo sites"]
-    assert demo_children(os.getpid()) == [] and kernels_of(os.getpid()) == []
+    assert (demo_children(os.getpid()), kernels_of(os.getpid())) == before
 
 
 def test_demo_sites_behind_a_proxy_fail_with_the_fix(monkeypatch):
     monkeypatch.setenv("HTTP_PROXY", closed_port_url())  # requests sends loopback to it too
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
+    before = demo_children(os.getpid())  # the session's own demo sites, if a test started them
     row = doctor.check_demo_sites()
     assert row.result == "fail" and row.found.startswith("started, but ProxyError")
     assert row.fix == "a proxy is set (HTTP_PROXY): set NO_PROXY=127.0.0.1,localhost as well"
-    assert demo_children(os.getpid()) == []
+    assert demo_children(os.getpid()) == before
