@@ -25,8 +25,8 @@ def count_sockets(pid: int) -> int:
     return count
 
 
-def demo_children(pid: int) -> list[int]:
-    """Child processes of `pid` that serve the demo sites (lessons/course/demo_server.py)."""
+def children_running(pid: int, program: bytes) -> list[int]:
+    """Live child processes of `pid` whose command line holds `program`."""
     children = []
     for task in os.listdir(f"/proc/{pid}/task"):
         with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{task}/children") as listing:
@@ -34,9 +34,14 @@ def demo_children(pid: int) -> list[int]:
     found = []
     for child in children:
         with contextlib.suppress(OSError), open(f"/proc/{child}/cmdline", "rb") as cmdline:
-            if b"demo_server.py" in cmdline.read() and not process_gone(child):
+            if program in cmdline.read() and not process_gone(child):
                 found.append(child)
     return found
+
+
+def demo_children(pid: int) -> list[int]:
+    """Child processes of `pid` that serve the demo sites (lessons/course/demo_server.py)."""
+    return children_running(pid, b"demo_server.py")
 
 
 def process_gone(pid: int) -> bool:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from jupyter_core.paths import SYSTEM_JUPYTER_PATH
-from loopback import closed_port_url, demo_children, process_gone
+from loopback import children_running, closed_port_url, demo_children, process_gone
 
 from lessons import doctor
 from lessons.__main__ import main
@@ -46,16 +46,7 @@ def marked(marker: str) -> list[int]:
 
 def kernels_of(pid: int) -> list[int]:
     """Live child processes of `pid` that run an IPython kernel."""
-    children = []
-    for task in os.listdir(f"/proc/{pid}/task"):
-        with contextlib.suppress(OSError), open(f"/proc/{pid}/task/{task}/children") as listing:
-            children += [int(child) for child in listing.read().split()]
-    found = []
-    for child in children:
-        with contextlib.suppress(OSError), open(f"/proc/{child}/cmdline", "rb") as cmdline:
-            if b"ipykernel" in cmdline.read() and not process_gone(child):
-                found.append(child)
-    return found
+    return children_running(pid, b"ipykernel")
 
 
 def run_doctor(python: str = sys.executable, **env: str) -> tuple[subprocess.CompletedProcess, str]:

@@ -9,7 +9,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import lab_server
 from .lab_server import SETTINGS, LabServer, free_port, lab_environment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,14 +98,7 @@ class Hub:
 
     def api(self, method: str, path: str, timeout: float = 5) -> Any:
         """Call the hub's REST API with the test's token; the decoded JSON answer, or None."""
-        request = urllib.request.Request(
-            f"{self.url}/hub/api{path}",
-            method=method,
-            headers={"Authorization": f"token {self.token}"},
-        )
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = response.read()
-        return json.loads(body) if body else None
+        return lab_server.call_api(f"{self.url}/hub/api{path}", self.token, method, timeout)
 
     def server_of(self, learner: str) -> LabServer:
         """A learner's own JupyterLab, seen through the proxy, with the test's token for its API."""
@@ -119,11 +112,7 @@ class Hub:
         )
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError as error:
-            return f"(no log: {error})"
-        return "\n".join(text.splitlines()[-lines:])
+        return lab_server.log_tail(self.log_path, lines)
 
 
 def server_pid(hub: Hub, learner: str) -> int:
@@ -204,22 +193,7 @@ def running_hub(notebooks_dir: Path, learners: list[str], workdir: Path) -> Iter
 
 def wait_until_ready(hub: Hub, timeout: float = START_TIMEOUT) -> None:
     """The hub answers through its proxy: both are up and the proxy routes to the hub."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if hub.process.poll() is not None:
-            raise RuntimeError(
-                f"jupyterhub exited with code {hub.process.returncode} before answering; "
-                f"last lines of {hub.log_path}:\n{hub.log_tail()}"
-            )
-        try:
-            hub.api("GET", "/", timeout=2)
-            return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.25)
-    raise RuntimeError(
-        f"jupyterhub did not answer {hub.url}/hub/api/ within {timeout} s; "
-        f"last lines of {hub.log_path}:\n{hub.log_tail()}"
-    )
+    lab_server.wait_until_ready(hub, timeout, path="/", name="jupyterhub")
 
 
 def stop(hub: Hub, learners: list[str]) -> None:

@@ -31,6 +31,16 @@ SETTINGS = {
 }
 
 
+def call_api(url: str, token: str, method: str, timeout: float = 5) -> Any:
+    """A Jupyter REST call with a token; the decoded JSON answer, or None for an empty one."""
+    request = urllib.request.Request(
+        url, method=method, headers={"Authorization": f"token {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        body = response.read()
+    return json.loads(body) if body else None
+
+
 @dataclass
 class LabServer:
     url: str
@@ -41,14 +51,7 @@ class LabServer:
 
     def api(self, method: str, path: str, timeout: float = 5) -> Any:
         """Call the server's REST API; returns the decoded JSON answer, or None for an empty one."""
-        request = urllib.request.Request(
-            f"{self.url}{path}",
-            method=method,
-            headers={"Authorization": f"token {self.token}"},
-        )
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = response.read()
-        return json.loads(body) if body else None
+        return call_api(f"{self.url}{path}", self.token, method, timeout)
 
     def shut_down_sessions(self, path: str | None = None) -> None:
         """End the sessions (and so the kernels) of one notebook, or of all when path is None."""
@@ -60,11 +63,16 @@ class LabServer:
                 self.api("DELETE", f"/api/kernels/{kernel['id']}", timeout=15)
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError as error:
-            return f"(no log: {error})"
-        return "\n".join(text.splitlines()[-lines:])
+        return log_tail(self.log_path, lines)
+
+
+def log_tail(log_path: Path, lines: int = 40) -> str:
+    """The last lines of a server's log, for an error message."""
+    try:
+        text = log_path.read_text(errors="replace")
+    except OSError as error:
+        return f"(no log: {error})"
+    return "\n".join(text.splitlines()[-lines:])
 
 
 def free_port() -> int:
@@ -149,21 +157,25 @@ def running_lab(notebooks: list[Path], workdir: Path) -> Iterator[LabServer]:
             stop(server)
 
 
-def wait_until_ready(server: LabServer, timeout: float = START_TIMEOUT) -> None:
+def wait_until_ready(
+    server, timeout: float = START_TIMEOUT, path: str = "/api/status", name: str = "jupyter lab"
+) -> None:
+    """Wait until `server` (a LabServer, or anything with .api, .process, .log_path and
+    .log_tail(): the hub too) answers `path`; say why, with its log, if it ends or never does."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(
-                f"jupyter lab exited with code {server.process.returncode} before answering; "
+                f"{name} exited with code {server.process.returncode} before answering; "
                 f"last lines of {server.log_path}:\n{server.log_tail()}"
             )
         try:
-            server.api("GET", "/api/status", timeout=2)
+            server.api("GET", path, timeout=2)
             return
         except (urllib.error.URLError, OSError):
             time.sleep(0.25)
     raise RuntimeError(
-        f"jupyter lab did not answer /api/status within {timeout} s; "
+        f"{name} did not answer {path} within {timeout} s; "
         f"last lines of {server.log_path}:\n{server.log_tail()}"
     )
 
