@@ -21,20 +21,14 @@ from .record import Recorder, Run, print_mark, record_run
 from .record_async import record_run_async
 from .record_processes import record_run_processes
 from .runs import MAX_WORKERS, check_max_workers
-from .sites import COPIES, demo_latency, latency_floor, start_demo_sites
+from .sites import demo_latency, demo_pages, latency_floor, start_demo_sites
 
 START_METHODS = ("spawn", "forkserver")  # never fork from a kernel: it has threads
 
 
-def pages(demo=None, copies: int = COPIES) -> list[str]:
-    """The lesson's 160 pages (J R J R ...) on the demo sites."""
-    demo = demo or start_demo_sites()
-    return list(demo.urls.values()) * copies
-
-
 def try_asyncio_run() -> None:
     """What asyncio.run() says in a notebook cell, caught and printed: the kernel's loop runs."""
-    coroutine = asynchronous.download_all_sites(pages(copies=1))
+    coroutine = asynchronous.download_all_sites(demo_pages(copies=1))
     try:
         asyncio.run(coroutine)
     except RuntimeError as error:
@@ -82,7 +76,7 @@ class Measured:
 async def run_asyncio(max_workers: int = 5, sites=None, quiet: bool = False) -> Run:
     """The asyncio program over the pages, recorded: `await` it in a cell (the kernel's loop
     runs it). Prints J or R as pages arrive (not with quiet=True), then the lesson's last line."""
-    sites = sites if sites is not None else pages()
+    sites = sites if sites is not None else demo_pages()
     check_max_workers(max_workers, len(sites))
     recorder = Recorder(on_mark=None if quiet else print_mark)
     run = await record_run_async(asynchronous, sites, recorder, "asyncio", max_workers)
@@ -122,7 +116,7 @@ async def compare(max_workers: int = 10, demo=None) -> dict[str, Measured]:
     """Threads, asyncio and a process pool over the same 160 pages, `max_workers` each; the
     pool's start-up, and the same pool started the other way. Prints one table; `await` it."""
     demo = demo or start_demo_sites()
-    sites, measured = pages(demo), {}
+    sites, measured = demo_pages(demo), {}
     method = processes_method()
     other = next(m for m in START_METHODS if m != method)
     with progress(4, "programs") as bar:
@@ -191,7 +185,7 @@ async def check_bound(answer, target: float = 0.4, demo=None) -> Verdict:
         return Verdict(
             f"Not yet, because {answer!r} is not a whole number from 1 to {MAX_WORKERS}."
         )
-    sites, latency = pages(demo), demo_latency(demo)
+    sites, latency = demo_pages(demo), demo_latency(demo)
     right = next(n for n in range(1, len(sites) + 1)
                  if latency_floor(len(sites), n, latency) <= target + 1e-9)  # fmt: skip
     run = await record_run_async(asynchronous, sites, Recorder(), "asyncio", answer)

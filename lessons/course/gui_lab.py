@@ -16,11 +16,11 @@ from matplotlib.figure import Figure
 
 from .. import threaded
 from ..gui_thread import App, BlockingApp, WorkerApp
-from .exercises import TOLERANCE, Verdict
+from .exercises import TOLERANCE, Verdict, _not_a_number
 from .plotting import figure_image
 from .progress import progress
 from .record import Recorder, rebound
-from .sites import COPIES, demo_latency, latency_floor, start_demo_sites
+from .sites import COPIES, demo_latency, demo_pages, latency_floor, start_demo_sites
 
 WAIT = 30  # seconds: the longest a worker is waited for (160 pages take about 2 s)
 
@@ -116,7 +116,7 @@ def make_app(kind: str, max_workers: int = 5, demo=None, copies: int = COPIES) -
     if kind not in classes:
         raise ValueError(f"kind must be one of {list(classes)}; got {kind!r}")
     demo = demo or start_demo_sites()
-    sites = list(demo.urls.values()) * copies
+    sites = demo_pages(demo, copies)
     app = timed(classes[kind](sites, max_workers, quiet_download_all_sites))
     app.widget.add_class(f"lessons-{kind}-app")  # what the browser suite finds it by
     with _lock:
@@ -209,12 +209,11 @@ def show_calls(app: App, last: int = 6) -> None:
 
 def check_wait(answer, max_workers: int = 5, demo=None) -> Verdict:
     """Exercise 1: how long, in seconds, does a Count click wait behind the blocking Download?"""
-    if answer is None:
-        return Verdict("Not yet, because there is no answer: replace None with seconds.")
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)) or answer <= 0:
-        return Verdict(f"Not yet, because {answer!r} is not a number of seconds above 0.")
+    message = _not_a_number(answer)
+    if message is not None:
+        return Verdict(message)
     demo = demo or start_demo_sites()
-    app = BlockingApp(list(demo.urls.values()) * COPIES, max_workers, quiet_download_all_sites)
+    app = BlockingApp(demo_pages(demo), max_workers, quiet_download_all_sites)
     with progress(1, "the blocking Download") as bar:
         started = time.perf_counter()
         app.download_button.click()
@@ -253,7 +252,7 @@ def check_callback(download, demo=None, copies: int = 20) -> Verdict:
     demo = demo or start_demo_sites()
     watched = _Watched()
     yours = type("YourApp", (App,), {"download": lambda self, _button=None: download(self)})
-    app = yours(list(demo.urls.values()) * copies, 5, watched)
+    app = yours(demo_pages(demo, copies), 5, watched)
     before = set(threading.enumerate())
     try:
         started = time.perf_counter()

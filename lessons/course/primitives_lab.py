@@ -19,8 +19,8 @@ from .plotting import draw_elapsed, draw_timeline, figure_image
 from .progress import progress
 from .record import Recorder, Run, record_run
 from .sites import (
-    COPIES,
     demo_latency,
+    demo_pages,
     latency_floor,
     site_letter,
     sites_changed,
@@ -37,12 +37,6 @@ VERSIONS = {  # name: the program, as record_run wants it (download_site, downlo
 }
 
 
-def pages(demo=None, copies: int = COPIES) -> list[str]:
-    """The lesson's 160 pages (J R J R ...) on the demo sites."""
-    demo = demo or start_demo_sites()
-    return list(demo.urls.values()) * copies
-
-
 def record(name: str, sites: list[str], max_workers: int = 5) -> Run:
     """One recorded run of a version over `sites`."""
     return record_run(VERSIONS[name], sites, Recorder(), name, max_workers)
@@ -50,7 +44,7 @@ def record(name: str, sites: list[str], max_workers: int = 5) -> Run:
 
 def compare_versions(max_workers: int = 5, demo=None, names=None) -> dict[str, Run]:
     """Each version once over the same pages; print elapsed and the ratio to the floor."""
-    sites, runs = pages(demo), {}
+    sites, runs = demo_pages(demo), {}
     names = names or list(VERSIONS)
     with progress(len(names), "versions") as bar:
         for name in names:
@@ -90,7 +84,7 @@ def show_lanes(run: Run) -> None:
 
 def compare_slicing(max_workers: int = 2, demo=None) -> dict[str, Run]:
     """The Queue and the slices with `max_workers` workers: elapsed and each lane's end."""
-    sites, runs = pages(demo), {}
+    sites, runs = demo_pages(demo), {}
     with progress(2, f"{max_workers} workers") as bar:
         for name in ("Thread + Queue", "Thread + slices"):
             runs[name] = record(name, sites, max_workers)
@@ -160,7 +154,7 @@ def run_failing(program, sites: list[str], max_workers: int) -> Failure:
 def exception_demo(site: str = "Jython", copies: int = 5, max_workers: int = 5, demo=None):
     """The same failing pages for Thread + Queue and for the executor: where did the error go?"""
     demo = demo or start_demo_sites()
-    sites = list(demo.urls.values()) * copies
+    sites = demo_pages(demo, copies)
     with failing(site, demo):
         by_threads = run_failing(primitives.download_all_sites, sites, max_workers)
         by_executor = run_failing(threaded.download_all_sites, sites, max_workers)
@@ -203,7 +197,7 @@ def check_markers(answer, max_workers: int = 5) -> Verdict:
 
 def check_slices(slice_sites, max_workers: int = 2, demo=None) -> Verdict:
     """Exercise 2: `slice_sites(sites, n)` gives n lists: every page once, the work balanced."""
-    sites = [f"{url}#{i}" for i, url in enumerate(pages(demo))]  # numbered: each page is unique
+    sites = [f"{url}#{i}" for i, url in enumerate(demo_pages(demo))]  # numbered: each one unique
     try:
         slices = [list(s) for s in slice_sites(sites, max_workers)]
     except Exception as error:
@@ -234,7 +228,7 @@ def check_caller_saw(answer, demo=None) -> Verdict:
         return Verdict(message)
     demo = demo or start_demo_sites()
     with failing("Jython", demo):
-        f = run_failing(primitives.download_all_sites, list(demo.urls.values()) * 5, 5)
+        f = run_failing(primitives.download_all_sites, demo_pages(demo, 5), 5)
     right = 1 if f.raised else 0
     said = f"you said {answer}, and the caller saw {right} ({len(f.in_hook)} went to the hook)"
     if answer == right:

@@ -22,7 +22,7 @@ from .failures import describe
 from .plotting import figure_image
 from .progress import progress
 from .record import rebound
-from .sites import COPIES, start_demo_sites
+from .sites import COPIES, demo_pages, start_demo_sites
 
 ROOM = "with room for a switch"
 COUNTERS = {  # name: (function, updates per thread)
@@ -161,7 +161,7 @@ class SessionRun:
 def run_sessions(strategy: str, max_workers: int, demo=None, copies: int = COPIES) -> SessionRun:
     """Run one Session strategy over the pages; count connections per site and pool warnings."""
     demo = demo or start_demo_sites()
-    pages = list(demo.urls.values()) * copies
+    pages = demo_pages(demo, copies)
     download_site = STRATEGIES[strategy]
     shared = requests.Session()  # a fresh shared Session for each run: no connections kept
     if strategy == "one shared":

@@ -162,10 +162,14 @@ def get_sites(which: str | None = None, copies: int = COPIES) -> list[str]:
     if not isinstance(copies, int) or isinstance(copies, bool) or copies < 1:
         raise ValueError(f"copies must be a whole number of 1 or more; got {copies!r}")
     if which == "demo":
-        urls = list(start_demo_sites().urls.values())
-    elif which == "real":
+        return demo_pages(copies=copies)
+    if which == "real":
         real_sites_reachable()
-        urls = list(REAL_SITES.values())
-    else:
-        raise ValueError(f"sites must be 'demo' or 'real' (or a list of URLs); got {which!r}")
-    return urls * copies
+        return list(REAL_SITES.values()) * copies
+    raise ValueError(f"sites must be 'demo' or 'real' (or a list of URLs); got {which!r}")
+
+
+def demo_pages(demo=None, copies: int = COPIES) -> list[str]:
+    """The lesson's pages (J R J R ...) on `demo`, or on the session's demo sites."""
+    demo = demo if demo is not None else start_demo_sites()
+    return list(demo.urls.values()) * copies
