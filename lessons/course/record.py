@@ -225,29 +225,44 @@ class Recorder:
             self._in_flight[site] -= 1
             self._changed.notify_all()
 
+    def _begin(self) -> bool:
+        """Count a recorded call in, unless the run is stopping (then its page is skipped, not
+        fetched). Checked and counted at once, so settle() sees every call that goes on."""
+        with self._changed:
+            if self._stop.is_set():
+                return False
+            self._active += 1
+            return True
+
+    def _finish(self) -> None:
+        """Count a recorded call out, once its marks and listeners are done."""
+        with self._changed:
+            self._active -= 1
+            self._changed.notify_all()
+
+    def _new_download(self, url, lane: str) -> tuple[Download, str]:
+        """A download of `url` starting now in `lane` (a thread, a slot), and its site."""
+        download = Download(
+            url=str(url),
+            letter=site_letter(str(url)),
+            thread=lane,
+            start=time.perf_counter() - self.started,
+        )
+        return download, origin(download.url)
+
     def wrap(self, download_site: Callable) -> Callable:
         """The lesson's download_site, recorded: timed, and never raising for one bad page."""
 
         def recorded(url, *args, **kwargs):
-            with self._changed:  # checked and counted at once: settle() sees every call
-                if self._stop.is_set():
-                    return None  # stopped: the remaining pages are skipped, not fetched
-                self._active += 1
+            if not self._begin():
+                return None
             try:
                 return record(url, *args, **kwargs)
             finally:
-                with self._changed:
-                    self._active -= 1
-                    self._changed.notify_all()
+                self._finish()
 
         def record(url, *args, **kwargs):
-            download = Download(
-                url=str(url),
-                letter=site_letter(str(url)),
-                thread=threading.current_thread().name,
-                start=time.perf_counter() - self.started,
-            )
-            site = origin(download.url)
+            download, site = self._new_download(url, threading.current_thread().name)
             tried = self._may_try(site)
             if tried is None:
                 return None  # stopped while waiting

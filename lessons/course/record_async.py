@@ -8,8 +8,8 @@ import types
 from collections.abc import Callable
 
 from .failures import NOT_TRIED, describe
-from .record import _WAIT, Download, Recorder, Run, _in_task, rebound
-from .sites import TIMEOUT, origin, site_letter
+from .record import _WAIT, Recorder, Run, _in_task, rebound
+from .sites import TIMEOUT
 
 POLL = 0.02  # seconds between looks at a failing site: the loop runs other pages meanwhile
 
@@ -53,28 +53,18 @@ def wrap_async(recorder: Recorder, download_site: Callable) -> Callable:
     busy: set[int] = set()
 
     async def recorded(session, url, *args, **kwargs):
-        with recorder._changed:
-            if recorder._stop.is_set():
-                return None
-            recorder._active += 1
+        if not recorder._begin():
+            return None
         slot = min(set(range(len(busy) + 1)) - busy)
         busy.add(slot)
         try:
             return await record(slot, session, url, *args, **kwargs)
         finally:
             busy.discard(slot)
-            with recorder._changed:
-                recorder._active -= 1
-                recorder._changed.notify_all()
+            recorder._finish()
 
     async def record(slot, session, url, *args, **kwargs):
-        download = Download(
-            url=str(url),
-            letter=site_letter(str(url)),
-            thread=f"slot {slot + 1}",
-            start=time.perf_counter() - recorder.started,
-        )
-        site = origin(download.url)
+        download, site = recorder._new_download(url, f"slot {slot + 1}")
         tried = await may_try(recorder, site)
         if tried is None:
             return None
