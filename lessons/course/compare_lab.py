@@ -6,7 +6,6 @@ import asyncio
 import concurrent.futures
 import dataclasses
 import multiprocessing
-import threading
 import time
 
 from IPython.display import Image
@@ -21,6 +20,7 @@ from .record import Recorder, Run, print_mark, record_run
 from .record_async import record_run_async
 from .record_processes import record_run_processes
 from .runs import MAX_WORKERS, check_max_workers
+from .scale import Sampler
 from .sites import demo_latency, demo_pages, latency_floor, start_demo_sites
 
 START_METHODS = ("spawn", "forkserver")  # never fork from a kernel: it has threads
@@ -36,31 +36,6 @@ def try_asyncio_run() -> None:
         print(f"RuntimeError: {error}")
         return
     print("asyncio.run() worked: no event loop runs in this thread (not a notebook's kernel?)")
-
-
-class Sampler:
-    """Counts, every few milliseconds in a thread of its own, the threads and child processes
-    alive in this process; keeps the most of each (itself not counted)."""
-
-    def __init__(self, every: float = 0.005) -> None:
-        self.every, self.threads, self.processes = every, 0, 0
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._sample, name="sampler", daemon=True)
-
-    def _sample(self) -> None:
-        while True:
-            self.threads = max(self.threads, threading.active_count() - 1)
-            self.processes = max(self.processes, len(multiprocessing.active_children()))
-            if self._done.wait(self.every):
-                return
-
-    def __enter__(self) -> Sampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_) -> None:
-        self._done.set()
-        self._thread.join()
 
 
 @dataclasses.dataclass

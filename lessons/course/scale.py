@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import io
 import json
+import multiprocessing
 import subprocess
 import sys
 import threading
@@ -33,6 +34,31 @@ def resident_kb(field: str = "VmRSS") -> int:
         return next(int(line.split()[1]) for line in status if line.startswith(f"{field}:"))
 
 
+class Sampler:
+    """Counts, every few milliseconds in a thread of its own, the threads and child processes
+    alive in this process; keeps the most of each (itself not counted)."""
+
+    def __init__(self, every: float = 0.005) -> None:
+        self.every, self.threads, self.processes = every, 0, 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._sample, name="sampler", daemon=True)
+
+    def _sample(self) -> None:
+        while True:
+            self.threads = max(self.threads, threading.active_count() - 1)
+            self.processes = max(self.processes, len(multiprocessing.active_children()))
+            if self._done.wait(self.every):
+                return
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self._done.set()
+        self._thread.join()
+
+
 def child(mode: str, concurrent: int, urls: list[str], copies: int) -> dict:
     """Run in the fresh Python: one unrecorded run of the lesson's program, and what it cost."""
     from .record_async import describe_async  # noqa: F401  (import what the run imports)
@@ -42,24 +68,14 @@ def child(mode: str, concurrent: int, urls: list[str], copies: int) -> dict:
     else:
         from .. import asynchronous as program
     sites = urls * copies
-    most, done = [threading.active_count()], threading.Event()
-
-    def sample() -> None:  # threads alive, the sampler itself not counted
-        while not done.wait(0.005):
-            most.append(threading.active_count() - 1)
-
-    sampler = threading.Thread(target=sample, daemon=True)
     before, cpu = resident_kb(), time.process_time()
-    sampler.start()
-    start = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()):  # the J and R marks: not wanted here
+    with Sampler() as alive, contextlib.redirect_stdout(io.StringIO()):  # no J and R marks
+        start = time.perf_counter()
         if mode == "threads":
             sizes = program.download_all_sites(sites, max_workers=concurrent)
         else:
             sizes = asyncio.run(program.download_all_sites(sites, max_workers=concurrent))
-    elapsed = time.perf_counter() - start
-    done.set()
-    sampler.join()
+        elapsed = time.perf_counter() - start
     return {
         "mode": mode,
         "pages": len(sizes),
@@ -67,7 +83,7 @@ def child(mode: str, concurrent: int, urls: list[str], copies: int) -> dict:
         "cpu": time.process_time() - cpu,  # seconds of CPU, every thread of the process
         "peak_mb": resident_kb("VmHWM") / 1024,
         "before_mb": before / 1024,
-        "threads": max(most),
+        "threads": alive.threads,
     }
 
 
