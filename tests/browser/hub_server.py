@@ -64,6 +64,7 @@ c.JupyterHub.load_roles = [
 
 
 def prepare_home(spawner):
+    spawner.port = v["ports"][spawner.user.name]  # chosen by the test, away from client ports
     home = Path(spawner.home_dir)
     shutil.copytree(v["notebooks"], home / "notebooks", dirs_exist_ok=True)
     for plugin, values in v["settings"].items():
@@ -114,6 +115,9 @@ class Hub:
     def log_tail(self, lines: int = 40) -> str:
         return lab_server.log_tail(self.log_path, lines)
 
+    def log_problems(self, lines: int = 40) -> str:
+        return lab_server.log_problems(self.log_path, lines)
+
 
 def server_pid(hub: Hub, learner: str) -> int:
     """The process id of a learner's running server, as its spawner keeps it."""
@@ -137,6 +141,7 @@ def hub_values(workdir: Path, notebooks_dir: Path, learners: list[str], token: s
         "db_url": f"sqlite:///{workdir / 'jupyterhub.sqlite'}",
         "cookie_secret_file": str(workdir / "jupyterhub_cookie_secret"),
         "learners": learners,
+        "ports": {learner: free_port() for learner in learners},
         "homes": str(workdir / "homes"),
         "singleuser": str(SINGLEUSER),
         "args": args,

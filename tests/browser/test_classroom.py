@@ -92,6 +92,7 @@ def test_two_learners_run_the_explorer_at_once(browser, tmp_path_factory, capsys
             try:
                 classroom(stack, browser, hub, times)
             except BaseException:
+                print(f"JupyterHub log, errors and warnings:\n{hub.log_problems()}")
                 print(f"JupyterHub log, last lines of {hub.log_path}:\n{hub.log_tail(60)}")
                 raise
             stopping = time.monotonic()
