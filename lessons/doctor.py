@@ -172,6 +172,7 @@ def check_demo_sites() -> Row:
     import requests
 
     from .course.demo_process import DemoSitesFailed, DemoSitesProcess
+    from .course.sites import reach_directly
 
     try:
         demo = DemoSitesProcess()  # what start_demo_sites() starts, without sharing it
@@ -179,6 +180,8 @@ def check_demo_sites() -> Row:
         return Row("demo sites", "fail", str(error), _demo_fix(str(error)))
     deadline = time.monotonic() + DEMO_SECONDS
     said, late = [], []
+    if reach_directly(demo.urls.values()):  # as start_demo_sites() does in a kernel
+        said.append("a proxy is set: 127.0.0.1 added to NO_PROXY, as the course does")
     try:
         demo.configure(jitter=0.0)
         with requests.Session() as session:

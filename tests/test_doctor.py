@@ -169,12 +169,13 @@ def test_demo_sites_that_cannot_start_fail_with_the_fix(tmp_path, monkeypatch, c
     assert (demo_children(os.getpid()), kernels_of(os.getpid())) == before
 
 
-def test_demo_sites_behind_a_proxy_fail_with_the_fix(monkeypatch):
+def test_demo_sites_behind_a_proxy_answer_directly_as_in_class(monkeypatch):
     monkeypatch.setenv("HTTP_PROXY", closed_port_url())  # requests sends loopback to it too
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "")  # set, so that the test's end restores what was there
     before = demo_children(os.getpid())  # the session's own demo sites, if a test started them
     row = doctor.check_demo_sites()
-    assert row.result == "fail" and row.found.startswith("started, but ProxyError")
-    assert row.fix == "a proxy is set (HTTP_PROXY): set NO_PROXY=127.0.0.1,localhost as well"
+    assert row.result in ("ok", "warn"), row  # warn: only when the machine is too busy
+    assert row.found.startswith("a proxy is set: 127.0.0.1 added to NO_PROXY, as the course does")
+    assert "Jython answers in" in row.found and "Real Python answers in" in row.found
     assert demo_children(os.getpid()) == before

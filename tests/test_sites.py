@@ -1,5 +1,8 @@
 """Choosing the sites: demo by default, real by keyword or LESSONS_SITES; offline, one message."""
 
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -40,3 +43,49 @@ def test_unreachable_real_sites_give_one_short_message_fast(
     assert message.startswith("The real sites cannot be reached")
     assert "sites='demo'" in message and "LESSONS_SITES" in message
     assert len(message) < 300 and "\n" not in message
+
+
+@pytest.fixture
+def behind_a_proxy(monkeypatch):
+    """A classroom whose environment sends everything to a proxy, here one that is down."""
+    from loopback import closed_port_url
+
+    proxy = closed_port_url()
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, proxy)
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "")  # set, so that the test's end restores what was there
+    return proxy
+
+
+def test_behind_a_proxy_the_demo_sites_answer_directly(behind_a_proxy, monkeypatch):
+    import requests
+
+    monkeypatch.setenv("no_proxy", "example.org, .school.example")  # the classroom's own
+    with lessons.DemoSitesProcess() as demo:
+        url = demo.urls["Jython"]
+        assert requests.utils.get_environ_proxies(url)  # requests would send it to the proxy
+        said = site_sets.reach_directly(demo.urls.values())
+        assert said.startswith("A proxy is set for this process: 127.0.0.1 added to NO_PROXY")
+        with requests.Session() as session:  # as get_session() makes it: trust_env on
+            assert session.get(url, timeout=site_sets.TIMEOUT).status_code == 200
+        assert site_sets.reach_directly(demo.urls.values()) is None  # once is enough
+    for name in ("no_proxy", "NO_PROXY"):
+        assert os.environ[name] == "example.org,.school.example,127.0.0.1"
+    for real in site_sets.REAL_SITES.values():  # the real sites still use the proxy
+        assert requests.utils.get_environ_proxies(real + "/")
+
+
+@pytest.mark.parametrize("mode", ["threads", "processes", "asyncio"])
+def test_behind_a_proxy_the_command_line_downloads_from_the_demo_sites(behind_a_proxy, mode):
+    env = {k: v for k, v in os.environ.items() if k != "LESSONS_SITES"}
+    done = subprocess.run(
+        [sys.executable, "-m", "lessons", mode, "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].startswith("Downloaded 160 in ")
+    assert done.stderr.startswith("A proxy is set for this process: 127.0.0.1 added to NO_PROXY")

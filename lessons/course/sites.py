@@ -8,6 +8,7 @@ import dataclasses
 import math
 import os
 import statistics
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -46,7 +47,33 @@ def start_demo_sites() -> DemoSitesProcess:
                 _demo.stop()  # its process ended: collect what is left of it
             _demo = DemoSitesProcess()
             register_letters(_demo.urls)
+            said = reach_directly(_demo.urls.values())
+            if said:
+                print(said, file=sys.stderr)
         return _demo
+
+
+def reach_directly(urls) -> str | None:
+    """Let requests reach these loopback addresses directly, whatever proxy the environment sets.
+
+    requests sends every address, 127.0.0.1 too, to HTTP_PROXY (or ALL_PROXY) unless NO_PROXY
+    names its host, and a proxy cannot reach this machine's loopback: behind one, the demo sites
+    would never answer. This adds their host to NO_PROXY in this process (requests reads it at
+    every request); the real sites still go through the proxy. Says what it did, or None.
+    """
+    hosts = {urlsplit(url).hostname for url in urls}
+    proxied = sorted(h for h in hosts if requests.utils.get_environ_proxies(f"http://{h}/"))
+    if not proxied:
+        return None
+    # requests reads no_proxy first, then NO_PROXY: keep what it reads now, and add ours.
+    current = os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""
+    entries = [entry.strip() for entry in current.split(",") if entry.strip()]
+    value = ",".join(entries + [host for host in proxied if host not in entries])
+    os.environ["no_proxy"] = os.environ["NO_PROXY"] = value
+    return (
+        f"A proxy is set for this process: {', '.join(proxied)} added to NO_PROXY, so the "
+        "demo sites answer directly (the real sites still go through the proxy)."
+    )
 
 
 def stop_demo_sites() -> None:
