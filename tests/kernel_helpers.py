@@ -13,8 +13,7 @@ import os
 import time
 from queue import Empty
 
-from jupyter_client.manager import start_new_kernel
-from loopback import count_sockets
+from loopback import count_sockets, kernel_manager
 
 SLICE = 0.05  # seconds: the longest single wait for a message
 STARTUP_SECONDS = 60
@@ -55,9 +54,16 @@ class Kernel:
 
     def __init__(self, env: dict[str, str] | None = None) -> None:
         self.env = env if env is not None else kernel_env()
-        self.km, self.kc = start_new_kernel(
-            startup_timeout=STARTUP_SECONDS, kernel_name="python3", env=self.env
-        )
+        self.km = kernel_manager()  # over Unix sockets: no port to lose to another program
+        self.km.start_kernel(env=self.env)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        try:
+            self.kc.wait_for_ready(timeout=STARTUP_SECONDS)
+        except RuntimeError:
+            self.kc.stop_channels()
+            self.km.shutdown_kernel(now=True)
+            raise
         self.stray: list[dict] = []  # iopub messages for requests no longer waited for
 
     # ---- lifetime ------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ from queue import Empty
 from typing import Any
 
 import nbformat
+from jupyter_client import AsyncKernelManager
 from jupyter_core.utils import ensure_async
+from loopback import kernel_manager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
@@ -105,6 +107,7 @@ class TwicePassClient(SlicedPollClient):
     def __init__(self, nb: NotebookNode, path: pathlib.Path) -> None:
         super().__init__(
             nb,
+            km=kernel_manager(AsyncKernelManager),  # over Unix sockets: no port to lose
             kernel_name="python3",
             timeout=CELL_SECONDS,
             timeout_func=self._cell_timeout,

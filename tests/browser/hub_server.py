@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from . import lab_server
-from .lab_server import SETTINGS, LabServer, free_port, lab_environment
+from .lab_server import (
+    KERNEL_ARGS,
+    SETTINGS,
+    LabServer,
+    free_port,
+    lab_environment,
+    runtime_dir,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 # Installed by `npm ci` from the repository's package.json, as JupyterHub's docs install it.
@@ -75,7 +82,7 @@ def prepare_home(spawner):
         "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
         "JUPYTER_CONFIG_DIR": str(home / "config"),
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTER_RUNTIME_DIR": v["runtime"] + "/" + spawner.user.name,  # short: Unix sockets
         "IPYTHONDIR": str(home / "ipython"),
     }}
 
@@ -127,6 +134,7 @@ def server_pid(hub: Hub, learner: str) -> int:
 def hub_values(workdir: Path, notebooks_dir: Path, learners: list[str], token: str) -> dict:
     args = [
         "--ServerApp.port_retries=0",
+        *KERNEL_ARGS,
         "--LabApp.news_url=",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
@@ -142,6 +150,7 @@ def hub_values(workdir: Path, notebooks_dir: Path, learners: list[str], token: s
         "cookie_secret_file": str(workdir / "jupyterhub_cookie_secret"),
         "learners": learners,
         "ports": {learner: free_port() for learner in learners},
+        "runtime": str(runtime_dir(workdir.name)),
         "homes": str(workdir / "homes"),
         "singleuser": str(SINGLEUSER),
         "args": args,

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loopback import KERNEL_TRANSPORT, kernel_socket_dir
+
 START_TIMEOUT = 60  # JupyterLab answers in about 2 s; a cold first start compiles nothing more
 STOP_TIMEOUT = 15
 
@@ -76,6 +78,9 @@ def log_tail(log_path: Path, lines: int = 40) -> str:
         return f"(no log: {error})"
     return "\n".join(text.splitlines()[-lines:])
 
+
+# The kernels talk to the server over Unix sockets, as the tests' own kernels do (see loopback).
+KERNEL_ARGS = [f"--KernelManager.transport={KERNEL_TRANSPORT}"]
 
 # Ports are chosen below the range the kernel hands to outgoing connections. A port chosen here
 # is bound seconds later by another process (JupyterLab, the hub, a learner's server, after their
@@ -143,6 +148,7 @@ def lab_command(port: int, token: str, root_dir: Path, workdir: Path) -> list[st
         f"--port={port}",
         # Another program taking the port between probe and start must fail loudly, not move us.
         "--ServerApp.port_retries=0",
+        *KERNEL_ARGS,
         f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={root_dir}",
         f"--LabApp.user_settings_dir={workdir / 'settings'}",
@@ -155,16 +161,21 @@ def lab_command(port: int, token: str, root_dir: Path, workdir: Path) -> list[st
     return command
 
 
+def runtime_dir(name: str) -> Path:
+    """A folder for a server's runtime files, short enough for its kernels' Unix sockets."""
+    path = kernel_socket_dir() / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def lab_environment(workdir: Path) -> dict[str, str]:
     env = dict(os.environ)
     # The learner's own Jupyter and IPython config (a password, a startup file) stays out.
-    for name, sub in [
-        ("JUPYTER_CONFIG_DIR", "config"),
-        ("JUPYTER_RUNTIME_DIR", "runtime"),
-        ("IPYTHONDIR", "ipython"),
-    ]:
+    for name, sub in [("JUPYTER_CONFIG_DIR", "config"), ("IPYTHONDIR", "ipython")]:
         env[name] = str(workdir / sub)
         (workdir / sub).mkdir(parents=True, exist_ok=True)
+    # Kernels' connection files, and their Unix sockets beside them: a short path (see loopback).
+    env["JUPYTER_RUNTIME_DIR"] = str(runtime_dir(workdir.name))
     # The notebooks must use the demo sites on loopback, whatever this shell chose.
     env.pop("LESSONS_SITES", None)
     return env
