@@ -5,6 +5,7 @@ import json
 import os
 import re
 import secrets
+import socket
 import subprocess
 import sys
 import sysconfig
@@ -179,3 +180,35 @@ def test_demo_sites_behind_a_proxy_answer_directly_as_in_class(monkeypatch):
     assert row.found.startswith("a proxy is set: 127.0.0.1 added to NO_PROXY, as the course does")
     assert "Jython answers in" in row.found and "Real Python answers in" in row.found
     assert demo_children(os.getpid()) == before
+
+
+def counting_managers(monkeypatch, first: dict) -> list[dict]:
+    """jupyter_client's KernelManager, with `first`'s traits added to the first one made."""
+    import jupyter_client
+
+    real, made = jupyter_client.KernelManager, []
+
+    def manager(**traits):
+        made.append(traits)
+        return real(**(traits | first if len(made) == 1 else traits))
+
+    monkeypatch.setattr(jupyter_client, "KernelManager", manager)
+    return made
+
+
+def test_a_kernel_that_loses_a_port_is_started_again(monkeypatch):
+    with socket.create_server(("127.0.0.1", 0)) as taken:  # as another program would hold it
+        # The first kernel is told to bind that port (cache_ports off, or it picks another).
+        made = counting_managers(
+            monkeypatch, {"shell_port": taken.getsockname()[1], "cache_ports": False}
+        )
+        row = doctor.check_kernel()
+    assert len(made) == 2, row
+    assert row.result in ("ok", "warn") and row.found.startswith("python3 ran a cell"), row
+
+
+def test_a_kernel_that_fails_otherwise_is_not_started_again(monkeypatch):
+    made = counting_managers(monkeypatch, {"kernel_name": "no-such-kernel"})
+    row = doctor.check_kernel()
+    assert len(made) == 1
+    assert row.result == "fail" and "NoSuchKernel" in row.found, row
