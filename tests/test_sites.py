@@ -89,3 +89,26 @@ def test_behind_a_proxy_the_command_line_downloads_from_the_demo_sites(behind_a_
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1].startswith("Downloaded 160 in ")
     assert done.stderr.startswith("A proxy is set for this process: 127.0.0.1 added to NO_PROXY")
+
+
+@pytest.mark.parametrize("mode", ["sync", "threads", "primitives", "processes"])
+def test_a_proxy_in_the_environment_carries_the_real_sites_in_the_requests_programs(mode):
+    # Not asyncio: aiohttp reads the environment's proxy only with trust_env=True, and then
+    # looks it up in a thread for every request, which would undo chapter 08's one thread.
+    # A demo site stands in for the room's proxy: it answers whatever address it is asked for,
+    # and counts the requests. Nothing here leaves the machine.
+    with lessons.DemoSitesProcess() as proxy:
+        env = {k: v for k, v in os.environ.items() if k.lower() not in ("no_proxy", "all_proxy")}
+        env.update(HTTP_PROXY=proxy.urls["Jython"], http_proxy=proxy.urls["Jython"])
+        env.pop("LESSONS_SITES", None)
+        real = "http://www.jython.org/"  # plain http: the proxy sees the request itself
+        done = subprocess.run(
+            [sys.executable, "-m", "lessons", mode, "--url", real, "--copies", "3", "--quiet"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stdout.splitlines()[-1].startswith("Downloaded 3 in ")
+        assert proxy.counts()["Jython"]["requests"] == 3
