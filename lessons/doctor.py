@@ -245,7 +245,8 @@ def check_kernel() -> Row:
 
     A kernel binds five ports that its manager chose a moment before; another program may take
     one meanwhile (the race of jupyter_client#154, likelier on a busy machine). Then the kernel
-    says "Address already in use": a new start, on new ports, is what JupyterLab's restart does.
+    says "Address already in use". It is started once more, on new ports, as Jupyter's own
+    kernel restarter does with a kernel that dies before it is ready.
     """
     row = _start_kernel()
     if row.result == "fail" and "Address already in use" in row.found:
