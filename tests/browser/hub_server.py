@@ -217,12 +217,7 @@ def stop(hub: Hub, learners: list[str]) -> None:
             with contextlib.suppress(urllib.error.URLError, OSError, ValueError, KeyError):
                 hub.pids.setdefault(learner, server_pid(hub, learner))
         # SIGTERM: the hub stops the servers together (each ends its kernels), then the proxy.
-        hub.process.terminate()
-        try:
-            hub.process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(hub.process.pid, signal.SIGKILL)
-            hub.process.wait(STOP_TIMEOUT)
+        lab_server.end_process(hub.process, STOP_TIMEOUT)
     # Each server runs in a session of its own, and the proxy outlives a killed hub on purpose
     # (a restarted hub reuses it): here nothing may outlive the test.
     for pid in hub.pids.values():

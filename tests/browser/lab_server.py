@@ -72,11 +72,23 @@ class LabServer:
 
 def log_tail(log_path: Path, lines: int = 40) -> str:
     """The last lines of a server's log, for an error message."""
+    return _from_log(log_path, lambda text: text[-lines:])
+
+
+def log_problems(log_path: Path, lines: int = 40) -> str:
+    """The log's errors and warnings from its start (a tail may hold only the other learner)."""
+    problem = re.compile(r"\[[CEW] |Traceback|\w+Error")
+    found = _from_log(log_path, lambda text: [line for line in text if problem.match(line)][:lines])
+    return found or "(none)"
+
+
+def _from_log(log_path: Path, choose) -> str:
+    """The lines `choose` picks from a log's lines, or why there are none."""
     try:
-        text = log_path.read_text(errors="replace")
+        text = log_path.read_text(errors="replace").splitlines()
     except OSError as error:
         return f"(no log: {error})"
-    return "\n".join(text.splitlines()[-lines:])
+    return "\n".join(choose(text))
 
 
 # The kernels talk to the server over Unix sockets, as the tests' own kernels do (see loopback).
@@ -89,16 +101,6 @@ KERNEL_ARGS = [f"--KernelManager.transport={KERNEL_TRANSPORT}"]
 # range could not be bound, and a learner's server on the hub once never started in CI.
 LOWEST_PORT = 10_000
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
-
-
-def log_problems(log_path: Path, lines: int = 40) -> str:
-    """The log's errors and warnings from its start (a tail may hold only the other learner)."""
-    try:
-        text = log_path.read_text(errors="replace")
-    except OSError as error:
-        return f"(no log: {error})"
-    found = [line for line in text.splitlines() if re.match(r"\[[CEW] |Traceback|\w+Error", line)]
-    return "\n".join(found[:lines]) or "(none)"
 
 
 def free_port(tries: int = 200) -> int:
@@ -241,9 +243,14 @@ def stop(server: LabServer) -> None:
         # The server may be the thing that broke; terminating it ends its kernels too.
         with contextlib.suppress(urllib.error.URLError, OSError, ValueError):
             server.shut_down_sessions()
-        server.process.terminate()
-        try:
-            server.process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.process.pid, signal.SIGKILL)
-            server.process.wait(STOP_TIMEOUT)
+        end_process(server.process, STOP_TIMEOUT)
+
+
+def end_process(process: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM to a server started in a session of its own; its whole group killed if it lingers."""
+    process.terminate()
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout)
