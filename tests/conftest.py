@@ -46,3 +46,14 @@ def unreachable_real_sites(monkeypatch):
     )
     yield
     silent.close()
+
+
+@pytest.fixture
+def behind_a_proxy(monkeypatch):
+    """A classroom whose environment sends everything to a proxy, here one that is down."""
+    proxy = closed_port_url()
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.setenv(name, proxy)
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "")  # set, so that the test's end restores what was there
+    return proxy

@@ -9,6 +9,7 @@ import sys
 import time
 
 import pytest
+from command_line import run_lessons
 from loopback import closed_port_url
 
 from lessons.__main__ import main
@@ -18,14 +19,7 @@ LAST_LINE = re.compile(r"^Downloaded (\d+) in \d+\.\d+ seconds$")
 
 @pytest.mark.parametrize("mode", ["threads", "asyncio", "processes"])
 def test_a_fresh_process_prints_marks_and_the_last_line(mode):
-    env = {k: v for k, v in os.environ.items() if k != "LESSONS_SITES"}
-    done = subprocess.run(
-        [sys.executable, "-m", "lessons", mode],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    done = run_lessons(mode)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert set(lines[0]) == {"J", "R"} and len(lines[0]) == 160

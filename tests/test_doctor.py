@@ -13,8 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
+from command_line import run_lessons
 from jupyter_core.paths import SYSTEM_JUPYTER_PATH
-from loopback import children_running, closed_port_url, demo_children, process_gone
+from loopback import children_running, demo_children, process_gone
 
 from lessons import doctor
 from lessons.__main__ import main
@@ -54,16 +55,7 @@ def run_doctor(python: str = sys.executable, **env: str) -> tuple[subprocess.Com
     """The doctor in a fresh process, as an instructor runs it; with a marker in its environment."""
     marker = f"LESSONS_DOCTOR_TEST={secrets.token_hex(8)}"
     key, value = marker.split("=")
-    environment = {k: v for k, v in os.environ.items() if k != "LESSONS_SITES"}
-    done = subprocess.run(
-        [python, "-m", "lessons", "doctor"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=ROOT,
-        env={**environment, **env, key: value},
-    )
-    return done, marker
+    return run_lessons("doctor", python=python, cwd=ROOT, env={**env, key: value}), marker
 
 
 @pytest.fixture(scope="module")
@@ -170,10 +162,7 @@ def test_demo_sites_that_cannot_start_fail_with_the_fix(tmp_path, monkeypatch, c
     assert (demo_children(os.getpid()), kernels_of(os.getpid())) == before
 
 
-def test_demo_sites_behind_a_proxy_answer_directly_as_in_class(monkeypatch):
-    monkeypatch.setenv("HTTP_PROXY", closed_port_url())  # requests sends loopback to it too
-    for name in ("NO_PROXY", "no_proxy"):
-        monkeypatch.setenv(name, "")  # set, so that the test's end restores what was there
+def test_demo_sites_behind_a_proxy_answer_directly_as_in_class(behind_a_proxy):
     before = demo_children(os.getpid())  # the session's own demo sites, if a test started them
     row = doctor.check_demo_sites()
     assert row.result in ("ok", "warn"), row  # warn: only when the machine is too busy

@@ -1,11 +1,10 @@
 """Choosing the sites: demo by default, real by keyword or LESSONS_SITES; offline, one message."""
 
 import os
-import subprocess
-import sys
 import time
 
 import pytest
+from command_line import run_lessons
 
 import lessons
 from lessons.course import sites as site_sets
@@ -45,19 +44,6 @@ def test_unreachable_real_sites_give_one_short_message_fast(
     assert len(message) < 300 and "\n" not in message
 
 
-@pytest.fixture
-def behind_a_proxy(monkeypatch):
-    """A classroom whose environment sends everything to a proxy, here one that is down."""
-    from loopback import closed_port_url
-
-    proxy = closed_port_url()
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.setenv(name, proxy)
-    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
-        monkeypatch.setenv(name, "")  # set, so that the test's end restores what was there
-    return proxy
-
-
 def test_behind_a_proxy_the_demo_sites_answer_directly(behind_a_proxy, monkeypatch):
     import requests
 
@@ -78,14 +64,7 @@ def test_behind_a_proxy_the_demo_sites_answer_directly(behind_a_proxy, monkeypat
 
 @pytest.mark.parametrize("mode", ["threads", "processes", "asyncio"])
 def test_behind_a_proxy_the_command_line_downloads_from_the_demo_sites(behind_a_proxy, mode):
-    env = {k: v for k, v in os.environ.items() if k != "LESSONS_SITES"}
-    done = subprocess.run(
-        [sys.executable, "-m", "lessons", mode, "--quiet"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env,
-    )
+    done = run_lessons(mode, "--quiet")
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1].startswith("Downloaded 160 in ")
     assert done.stderr.startswith("A proxy is set for this process: 127.0.0.1 added to NO_PROXY")
@@ -98,17 +77,10 @@ def test_a_proxy_in_the_environment_carries_the_real_sites_in_the_requests_progr
     # A demo site stands in for the room's proxy: it answers whatever address it is asked for,
     # and counts the requests. Nothing here leaves the machine.
     with lessons.DemoSitesProcess() as proxy:
-        env = {k: v for k, v in os.environ.items() if k.lower() not in ("no_proxy", "all_proxy")}
-        env.update(HTTP_PROXY=proxy.urls["Jython"], http_proxy=proxy.urls["Jython"])
-        env.pop("LESSONS_SITES", None)
+        env = {name: proxy.urls["Jython"] for name in ("HTTP_PROXY", "http_proxy")}
+        env |= {name: "" for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy")}
         real = "http://www.jython.org/"  # plain http: the proxy sees the request itself
-        done = subprocess.run(
-            [sys.executable, "-m", "lessons", mode, "--url", real, "--copies", "3", "--quiet"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env=env,
-        )
+        done = run_lessons(mode, "--url", real, "--copies", "3", "--quiet", env=env)
         assert done.returncode == 0, done.stdout + done.stderr
         assert done.stdout.splitlines()[-1].startswith("Downloaded 3 in ")
         assert proxy.counts()["Jython"]["requests"] == 3
