@@ -1,4 +1,5 @@
-"""The command line: python -m lessons sync | threads | asyncio | processes | doctor."""
+"""The command line: python -m lessons sync | threads | asyncio | processes | doctor |
+free-threaded."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "mode",
-        choices=[*MODES, "doctor"],
-        help="which program to run; doctor: check this machine before a class",
+        choices=[*MODES, "doctor", "free-threaded"],
+        help="which program to run; doctor: check this machine before a class; "
+        "free-threaded: add a kernel without a GIL (its own --help)",
     )
     parser.add_argument(
         "--workers",
@@ -51,6 +53,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["free-threaded"]:  # its own options: --python, --prefix, --remove
+        from . import free_threaded
+
+        return free_threaded.main(argv[1:])
     args = parse(argv)
     if args.mode == "doctor":
         from . import doctor  # imported here: the programs need none of Jupyter

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import json
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from importlib import metadata
@@ -27,9 +25,11 @@ SLACK = 0.025  # seconds a demo site may answer late on a busy machine
 DEMO_SECONDS = 8  # the demo sites' check stops fetching after this long
 REAL_SECONDS = 3  # the real sites must answer within this long
 KERNEL_SECONDS = 30  # a kernel must start, and run the cell, within this long each
+# What the chapters import, with the GIL watched (lessons/course/builds.py), and the widgets.
 KERNEL_CELL = (
-    "import sys, ipywidgets, lessons.course.notebook\n"
-    "(sys.version.split()[0], ipywidgets.__version__, sys.executable)"
+    "import json, ipywidgets\nfrom lessons.course import builds\n"
+    "json.dumps({**builds.import_and_watch(builds.CHAPTER_MODULES), "
+    "'ipywidgets': ipywidgets.__version__})"
 )
 
 
@@ -38,7 +38,9 @@ class Row:
     """One check's line in the table: what was found, and the fix when it is not "ok"."""
 
     check: str
-    result: str  # "ok"; "warn": worth knowing, does not stop a class; "fail": would break one
+    # "ok"; "note": worth knowing, nothing to fix; "warn": worth knowing, does not stop a class;
+    # "fail": would break one
+    result: str
     found: str
     fix: str = ""
     seconds: float = 0.0
@@ -208,79 +210,93 @@ def check_real_sites(seconds: float = REAL_SECONDS) -> Row:
     return Row("real sites", "ok", f"{' and '.join(REAL_SITES.values())} answer")
 
 
-def _run_cell(client, code: str, seconds: float) -> str:
-    """The cell's result as text, read in short waits; raise on an error or at the deadline."""
-    from queue import Empty
+def _kernel_facts(name: str) -> tuple[dict, float]:
+    from .course import kernels
 
-    msg_id = client.execute(code, store_history=False)
-    deadline, result = time.monotonic() + seconds, None
-    while time.monotonic() < deadline:
+    value, ran = kernels.run_in_kernel(name, KERNEL_CELL, KERNEL_SECONDS)
+    return json.loads(value), ran
+
+
+def _build_text(facts: dict) -> str:
+    if not facts["free_threaded"]:
+        return f"Python {facts['version']}, the standard build (GIL on)"
+    state = "on" if facts["gil_enabled"] else "off"
+    return f"Python {facts['version']}, free-threaded, GIL {state} after the course's imports"
+
+
+def _gil_came_back(name: str, spec: dict, facts: dict, ran: float) -> Row | None:
+    """A free-threaded kernel whose GIL an import turned back on: a failure naming it."""
+    if not (facts["free_threaded"] and facts["gil_enabled"]):
+        return None
+    from .course import builds
+
+    culprit = facts["turned_on_by"]
+    if not culprit:  # it came on while the kernel started: ask a fresh process of its Python
         try:
-            message = client.get_iopub_msg(timeout=0.2)
-        except Empty:
-            continue
-        if message["parent_header"].get("msg_id") != msg_id:
-            continue
-        kind, content = message["msg_type"], message["content"]
-        if kind == "execute_result":
-            result = content["data"]["text/plain"]
-        elif kind == "error":
-            raise RuntimeError(f"{content['ename']}: {content['evalue']}")
-        elif kind == "status" and content["execution_state"] == "idle":
-            if result is None:
-                raise RuntimeError("the cell gave no result")
-            return result
-    raise TimeoutError(f"the cell did not finish within {seconds} s")
+            culprit = builds.probe(spec["argv"][0])["turned_on_by"]
+        except Exception as error:  # noqa: BLE001 (the row says what happened)
+            culprit = f"a module (the probe failed: {error})"
+    found = f"{name} ran a cell in {ran:.2f} s: {_build_text(facts)}: {culprit} turned it on"
+    fix = (
+        f"upgrade {culprit} in that kernel's environment to a release that declares itself "
+        f"free-threading-safe, or add the course's own: python -m lessons free-threaded"
+    )
+    return Row(f"kernel {name}" if name != "python3" else "kernel", "fail", found, fix)
 
 
 def check_kernel() -> Row:
-    """A python3 kernel starts, imports the course and ipywidgets, and answers; then it stops.
+    """A python3 kernel starts, imports what the chapters import, and answers; then it stops."""
+    from .course import kernels
 
-    A kernel binds five ports that its manager chose a moment before; another program may take
-    one meanwhile (the race of jupyter_client#154, likelier on a busy machine). Then the kernel
-    says "Address already in use". It is started once more, on new ports, as Jupyter's own
-    kernel restarter does with a kernel that dies before it is ready.
-    """
-    row = _start_kernel()
-    if row.result == "fail" and "Address already in use" in row.found:
-        row = _start_kernel()
-    return row
-
-
-def _start_kernel() -> Row:
-    from jupyter_client import KernelManager
-
-    folder = Path(__file__).resolve().parents[1] / "notebooks"  # where a class's kernels run
-    manager, client = KernelManager(kernel_name="python3"), None
-    # The kernel's own messages (a warning about TCP at every start) are read only on failure.
-    with tempfile.TemporaryFile() as errors:
-        try:
-            cwd = folder if folder.is_dir() else Path(tempfile.gettempdir())
-            manager.start_kernel(cwd=str(cwd), stderr=errors)
-            client = manager.client()
-            client.start_channels()
-            client.wait_for_ready(timeout=KERNEL_SECONDS)
-            started = time.perf_counter()
-            python, widgets, where = ast.literal_eval(
-                _run_cell(client, KERNEL_CELL, KERNEL_SECONDS)
-            )
-            ran = time.perf_counter() - started
-        except Exception as error:  # any failure here is the row's finding, not a crash
-            errors.seek(0)
-            said = errors.read().decode(errors="replace").strip().splitlines()
-            found = f"python3 kernel: {type(error).__name__}: {error}"
-            found += f" (the kernel said: {said[-1]})" if said else ""
-            return Row("kernel", "fail", found, INSTALL)
-        finally:
-            if client is not None:
-                client.stop_channels()
-            if manager.has_kernel:
-                manager.shutdown_kernel(now=True)
-    found = f"python3 ran a cell in {ran:.2f} s: Python {python}, ipywidgets {widgets}"
-    if widgets != version("ipywidgets"):
+    try:
+        facts, ran = _kernel_facts("python3")
+    except kernels.KernelFailed as error:
+        return Row("kernel", "fail", str(error), INSTALL)
+    found = f"python3 ran a cell in {ran:.2f} s: {_build_text(facts)}"
+    if facts["failed"]:
+        module, why = next(iter(facts["failed"].items()))
+        return Row("kernel", "fail", f"{found}; it cannot import {module}: {why}", INSTALL)
+    if row := _gil_came_back("python3", {"argv": [facts["executable"]]}, facts, ran):
+        return row
+    if facts["ipywidgets"] != version("ipywidgets"):
         fix = f"make python3 this Python: {sys.executable} -m ipykernel install --user"
-        return Row("kernel", "warn", f"{found}, at {where}", fix)
-    return Row("kernel", "ok", found)
+        return Row(
+            "kernel",
+            "warn",
+            f"{found}, ipywidgets {facts['ipywidgets']}, at {facts['executable']}",
+            fix,
+        )
+    return Row("kernel", "ok", f"{found}, ipywidgets {facts['ipywidgets']}")
+
+
+def check_other_kernels() -> list[Row]:
+    """Every other Python kernel JupyterLab offers, started and asked the same; a note when
+    none runs without a GIL, with the command that adds one."""
+    from .course import kernels
+
+    rows, free = [], []
+    for name, spec in kernels.python_kernels().items():
+        if name == "python3":
+            continue
+        started = time.perf_counter()
+        try:
+            facts, ran = _kernel_facts(name)
+        except kernels.KernelFailed as error:
+            fix = "choose another kernel in class, or remove this one: jupyter kernelspec remove"
+            rows.append(Row(f"kernel {name}", "warn", f"cannot run the course: {error}", fix))
+        else:
+            found = f"{name} ran a cell in {ran:.2f} s: {_build_text(facts)}"
+            row = _gil_came_back(name, spec, facts, ran) or Row(f"kernel {name}", "ok", found)
+            if facts["failed"]:
+                module, why = next(iter(facts["failed"].items()))
+                row = Row(f"kernel {name}", "warn", f"{found}; cannot import {module}: {why}")
+            free += [name] if facts["free_threaded"] and not facts["gil_enabled"] else []
+            rows.append(row)
+        rows[-1].seconds = time.perf_counter() - started
+    if not free:
+        found = "no kernel runs without a GIL: chapters 04, 05 and 08 show only the standard build"
+        rows.append(Row("free-threaded", "note", found, "python -m lessons free-threaded adds one"))
+    return rows
 
 
 CHECKS: list[Callable[[], Row]] = [
@@ -290,21 +306,27 @@ CHECKS: list[Callable[[], Row]] = [
     check_demo_sites,
     check_real_sites,
     check_kernel,
+    check_other_kernels,
 ]
 NAMES = ["Python", "packages", "widget extension", "demo sites", "real sites", "kernel"]
-WIDTH = max(map(len, NAMES))
+WIDTH = len("kernel free-threaded")
 
 
-def timed(check: Callable[[], Row]) -> Row:
-    """Run one check and time it; a check that crashes is a failed row, not a traceback."""
+def timed(check: Callable[[], Row | list[Row]]) -> list[Row]:
+    """Run one check and time it; a check that crashes is a failed row, not a traceback.
+
+    A check that returns several rows (one per kernel) has timed each of them itself.
+    """
     started = time.perf_counter()
     try:
-        row = check()
+        found = check()
     except Exception as error:
         name = check.__name__.removeprefix("check_").replace("_", " ")
-        row = Row(name, "fail", f"the check itself failed: {type(error).__name__}: {error}")
-    row.seconds = time.perf_counter() - started
-    return row
+        found = Row(name, "fail", f"the check itself failed: {type(error).__name__}: {error}")
+    if isinstance(found, Row):
+        found.seconds = time.perf_counter() - started
+        return [found]
+    return found
 
 
 def line(row: Row) -> str:
@@ -319,8 +341,9 @@ def main(checks: list[Callable[[], Row]] | None = None) -> int:
     print(f"{'check':<{WIDTH}}  {'result':<6}  {'seconds':>7}  details / fix", flush=True)
     rows = []
     for check in checks or CHECKS:
-        rows.append(timed(check))
-        print(line(rows[-1]), flush=True)
+        for row in timed(check):
+            rows.append(row)
+            print(line(row), flush=True)
     failed = sum(row.result == "fail" for row in rows)
     total = f"{len(rows)} checks in {time.perf_counter() - started:.1f} s"
     if failed:
