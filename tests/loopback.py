@@ -84,10 +84,12 @@ def kernel_socket_dir() -> Path:
 _socket_dir: Path | None = None
 
 
-def kernel_manager(manager_class: type[KernelManager] = KernelManager) -> KernelManager:
-    """A manager for one python3 kernel that talks over Unix sockets (see KERNEL_TRANSPORT)."""
+def kernel_manager(
+    manager_class: type[KernelManager] = KernelManager, kernel_name: str = "python3"
+) -> KernelManager:
+    """A manager for one kernel that talks over Unix sockets (see KERNEL_TRANSPORT)."""
     connection_file = kernel_socket_dir() / f"kernel-{uuid.uuid4()}.json"
     # The sockets are named after the connection file: an absolute path, whatever the cwd.
     return manager_class(
-        kernel_name="python3", transport=KERNEL_TRANSPORT, connection_file=str(connection_file)
+        kernel_name=kernel_name, transport=KERNEL_TRANSPORT, connection_file=str(connection_file)
     )

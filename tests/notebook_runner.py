@@ -93,8 +93,13 @@ class Pass:
 @dataclasses.dataclass
 class Execution:
     path: pathlib.Path
+    kernel: str
     first: Pass
     second: Pass
+
+    @property
+    def name(self) -> str:
+        return f"{self.path.name} on {self.kernel}"
 
 
 class NotebookTimeout(RuntimeError):
@@ -104,11 +109,11 @@ class NotebookTimeout(RuntimeError):
 class TwicePassClient(SlicedPollClient):
     """Executes every code cell, then every code cell again, in the same kernel."""
 
-    def __init__(self, nb: NotebookNode, path: pathlib.Path) -> None:
+    def __init__(self, nb: NotebookNode, path: pathlib.Path, kernel_name: str) -> None:
         super().__init__(
             nb,
-            km=kernel_manager(AsyncKernelManager),  # over Unix sockets: no port to lose
-            kernel_name="python3",
+            km=kernel_manager(AsyncKernelManager, kernel_name),  # Unix sockets: no port to lose
+            kernel_name=kernel_name,
             timeout=CELL_SECONDS,
             timeout_func=self._cell_timeout,
             allow_errors=True,  # keep going, so the test can name every failing cell
@@ -128,7 +133,9 @@ class TwicePassClient(SlicedPollClient):
         self.reset_execution_trackers()
         # A learner's LESSONS_SITES=real must not send the tests to the internet.
         env = {k: v for k, v in os.environ.items() if k != "LESSONS_SITES"}
-        async with self.async_setup_kernel(cwd=str(self.path.parent), env=env):
+        # cleanup_kc: nbclient shuts down only a kernel whose manager it made itself; ours is
+        # given (for its Unix sockets), and would otherwise live on, with its demo sites.
+        async with self.async_setup_kernel(cwd=str(self.path.parent), env=env, cleanup_kc=True):
             assert self.kc is not None
             await self.async_wait_for_reply(await ensure_async(self.kc.kernel_info()))
             self.deadline = time.monotonic() + NOTEBOOK_SECONDS
@@ -172,12 +179,12 @@ class TwicePassClient(SlicedPollClient):
         )
 
 
-def execute_twice(path: pathlib.Path) -> Execution:
+def execute_twice(path: pathlib.Path, kernel_name: str = "python3") -> Execution:
     """Run All on an in-memory copy of the notebook, then run every code cell again."""
     nb = nbformat.read(path, as_version=4)  # the file itself is never written
-    client = TwicePassClient(nb, path)
+    client = TwicePassClient(nb, path, kernel_name)
     try:
         first, second = asyncio.run(client.run_twice())
     except DeadKernelError as error:
-        raise RuntimeError(f"{path.name}: the kernel died: {error}") from error
-    return Execution(path=path, first=first, second=second)
+        raise RuntimeError(f"{path.name} on {kernel_name}: the kernel died: {error}") from error
+    return Execution(path=path, kernel=kernel_name, first=first, second=second)

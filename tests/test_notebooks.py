@@ -23,6 +23,7 @@ from notebook_runner import (
     SlicedPollClient,
     execute_twice,
 )
+from two_builds import require_kernel
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -35,10 +36,20 @@ by_name = pytest.mark.parametrize("path", PATHS, ids=[path.name for path in PATH
 bounded = pytest.mark.timeout(NOTEBOOK_SECONDS + 120)
 
 
-@pytest.fixture(scope="module", params=PATHS, ids=[path.name for path in PATHS])
-def execution(request: pytest.FixtureRequest) -> Execution:
-    """One execution per notebook (both passes), shared by the tests below."""
-    return execute_twice(request.param)
+def executions(kernel: str):
+    """A module's `execution` fixture: one execution per notebook on `kernel` (both passes),
+    shared by the tests below. tests/test_notebooks_free_threaded.py runs them on the other
+    build, in a file of its own so that pytest-xdist runs the two files side by side."""
+
+    @pytest.fixture(scope="module", params=PATHS, ids=[path.name for path in PATHS])
+    def execution(request: pytest.FixtureRequest) -> Execution:
+        require_kernel(kernel)
+        return execute_twice(request.param, kernel)
+
+    return execution
+
+
+execution = executions("python3")
 
 
 def outputs(run: Pass) -> Iterator[tuple[str, NotebookNode]]:
@@ -83,7 +94,7 @@ def test_there_are_notebooks():
 @bounded
 def test_notebook_runs_without_errors(execution):
     problems = errors(execution.first)
-    assert not problems, f"{execution.path.name} (Run All):\n\n" + "\n\n".join(problems)
+    assert not problems, f"{execution.name} (Run All):\n\n" + "\n\n".join(problems)
 
 
 @bounded
@@ -92,30 +103,30 @@ def test_notebook_shows_the_run_a_widget_and_a_figure(execution):
     # A cell's or widget's text as a whole: the promise may be split over stream writes.
     texts = [cell.outputs for cell in first.cells] + list(first.output_widgets.values())
     assert any(PROMISE in "".join(_text(o) for o in each) for each in texts), (
-        f"{execution.path.name}: no output says {PROMISE!r}"
+        f"{execution.name}: no output says {PROMISE!r}"
     )
     views = [o for _, o in outputs(first) if WIDGET_VIEW in o.get("data", {})]
-    assert views, f"{execution.path.name}: no output is a widget ({WIDGET_VIEW})"
+    assert views, f"{execution.name}: no output is a widget ({WIDGET_VIEW})"
     figures = [o for _, o in outputs(first) if PNG in o.get("data", {})]
-    assert figures, f"{execution.path.name}: no output, in a cell or an Output widget, is a {PNG}"
+    assert figures, f"{execution.name}: no output, in a cell or an Output widget, is a {PNG}"
 
 
 @bounded
 def test_running_every_cell_again_is_clean(execution):
     second = execution.second
     problems = errors(second)
-    assert not problems, f"{execution.path.name} (second run):\n\n" + "\n\n".join(problems)
+    assert not problems, f"{execution.name} (second run):\n\n" + "\n\n".join(problems)
     for cell in second.cells:
         data = [output.get("data", {}) for output in cell.outputs]
         figures, views = sum(PNG in d for d in data), sum(WIDGET_VIEW in d for d in data)
         assert figures <= 1 and views <= 1, (
-            f"{execution.path.name}, second run: {figures} figures and {views} widget views "
+            f"{execution.name}, second run: {figures} figures and {views} widget views "
             f"in {_where(cell)}\n(expected at most one of each: a rerun must not add a copy)"
         )
     for model_id, widget_outputs in second.output_widgets.items():
         figures = sum(PNG in output.get("data", {}) for output in widget_outputs)
         assert figures <= 1, (
-            f"{execution.path.name}, second run: Output widget {model_id} holds {figures} "
+            f"{execution.name}, second run: Output widget {model_id} holds {figures} "
             "figures; clear it (clear_output(wait=True)) before drawing again"
         )
 
@@ -125,12 +136,12 @@ def test_running_every_cell_again_keeps_one_pair_of_demo_sites(execution):
     first, second = execution.first, execution.second
     for name, run in (("Run All", first), ("second run", second)):
         assert run.demo_threads == 0 and run.demo_pid, (
-            f"{execution.path.name}, after the {name}: {run.demo_threads} demo-site threads in "
+            f"{execution.name}, after the {name}: {run.demo_threads} demo-site threads in "
             f"the kernel (the sites serve from a process of their own); the probe printed:\n"
             f"{run.probe_output}"
         )
     assert (first.demo_urls, first.demo_pid) == (second.demo_urls, second.demo_pid), (
-        f"{execution.path.name}: the demo sites moved when the cells ran again "
+        f"{execution.name}: the demo sites moved when the cells ran again "
         f"({first.demo_urls} -> {second.demo_urls})"
     )
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from lessons import races, sessions
-from lessons.course import race_lab
+from lessons.course import builds, race_lab
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -31,8 +31,12 @@ def test_thread_local_counts_exactly_and_shares_nothing():
 
 
 @pytest.mark.skipif(sys.version_info < (3, 10), reason="switches only at calls since 3.10")
-def test_the_bare_increment_loses_nothing_on_this_python():
-    assert races.count_with_threads(races.increment, THREADS, 50_000) == THREADS * 50_000
+def test_the_bare_increment_loses_nothing_with_the_gil_and_may_without():
+    total = races.count_with_threads(races.increment, THREADS, 50_000)
+    if builds.this_build().gil_enabled:  # a switch happens only at a call, never inside +=
+        assert total == THREADS * 50_000
+    else:  # threads run at once on several CPUs: their reads and writes interleave
+        assert 0 < total <= THREADS * 50_000
 
 
 def test_measure_counters_counts_lost_updates_and_time(capsys):

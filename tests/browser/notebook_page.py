@@ -65,6 +65,7 @@ class NotebookPage:
 
     def __init__(self, page: Page, server: LabServer, name: str):
         self.page, self.server, self.name = page, server, name
+        self.idle = KERNEL_IDLE  # the status bar of an idle kernel (change_kernel changes it)
         self.console_errors: list[str] = []
         page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
 
@@ -114,7 +115,7 @@ class NotebookPage:
         deadline, settled = time.monotonic() + timeout, 0
         while time.monotonic() < deadline:
             counts = self.execution_counts()
-            idle = KERNEL_IDLE.search(self.status_bar())
+            idle = self.idle.search(self.status_bar())
             settled = settled + 1 if idle and -1 not in counts else 0
             # Run All stops at a failing cell: an error then ends the wait early.
             if settled >= 2 and (all(c and c > after for c in counts) or self.problems()):
@@ -124,6 +125,18 @@ class NotebookPage:
             f"{self.name}: Run All did not finish within {timeout} s. "
             f"Status bar: {self.status_bar()!r}; execution counts (-1 running, None never run, "
             f"older than {after + 1} left from before): {self.execution_counts()}"
+        )
+
+    def change_kernel(self, display_name: str) -> None:
+        """Kernel > Change Kernel..., choose `display_name` in the dialog, wait until it is idle."""
+        self.page.get_by_role("menuitem", name="Kernel", exact=True).click()
+        self.page.get_by_role("menuitem", name=re.compile(r"^Change Kernel")).click()
+        dialog = self.page.locator(".jp-Dialog")
+        dialog.locator("select").select_option(label=display_name)
+        dialog.get_by_role("button", name="Select", exact=True).click()
+        self.idle = re.compile(re.escape(display_name) + r" \| Idle")
+        expect(self.page.locator("#jp-main-statusbar")).to_contain_text(
+            self.idle, timeout=OPEN_TIMEOUT * 1000
         )
 
     def code_cell(self, source: str) -> Locator:
