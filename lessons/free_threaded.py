@@ -159,7 +159,7 @@ def register(venv: Path, prefix: str, version: str) -> str:
     }
     with tempfile.TemporaryDirectory() as folder:
         spec = write_kernel_spec(Path(folder, NAME), overrides=overrides)
-        where = KernelSpecManager().install_kernel_spec(spec, NAME, prefix=prefix, replace=True)
+        where = KernelSpecManager().install_kernel_spec(spec, NAME, prefix=prefix)
     return f'"{display}" in {where}'
 
 
@@ -170,21 +170,18 @@ def check(seconds: float = kernels.KERNEL_SECONDS) -> dict:
 
 
 def remove(prefix: str, venv: Path) -> int:
-    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-
+    """The kernelspec that `register` wrote in `prefix`, and the kernel's environment."""
     started = time.perf_counter()
-    manager = KernelSpecManager()
-    try:
-        spec = manager.get_kernel_spec(NAME)
-        where = spec.resource_dir
-        manager.remove_kernel_spec(NAME)
-        said = f"removed the kernelspec {NAME!r} from {where}"
-    except NoSuchKernel:
-        said = f"no kernelspec {NAME!r} to remove"
+    spec = Path(prefix, "share", "jupyter", "kernels", NAME)
+    if spec.is_dir():
+        shutil.rmtree(spec)
+        said = f"removed the kernelspec {NAME!r} from {spec}"
+    else:
+        said = f"no kernelspec {NAME!r} to remove in {spec.parent}"
     if venv.exists():
         shutil.rmtree(venv)
         said += f", and its environment {venv}"
-    print(f"remove      {time.perf_counter() - started:6.2f} s  {said}")
+    print(f"{'remove':<11} {time.perf_counter() - started:6.2f} s  {said}")
     return 0
 
 

@@ -133,7 +133,7 @@ class NotebookPage:
         self.page.get_by_role("menuitem", name=re.compile(r"^Change Kernel")).click()
         dialog = self.page.locator(".jp-Dialog")
         dialog.locator("select").select_option(label=display_name)
-        dialog.get_by_role("button", name="Select", exact=True).click()
+        dialog.locator(".jp-Dialog-button.jp-mod-accept").click()  # "Select"
         self.idle = re.compile(re.escape(display_name) + r" \| Idle")
         expect(self.page.locator("#jp-main-statusbar")).to_contain_text(
             self.idle, timeout=OPEN_TIMEOUT * 1000
