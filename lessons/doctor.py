@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import platform
 import statistics
@@ -12,8 +11,9 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-INSTALL = "python -m pip install -r requirements.txt"
-BUSY_FIX = "the machine is too busy: close other programs, then run the doctor again"
+from .doctor_kernels import check_kernel, check_other_kernels
+from .preflight import BUSY_FIX, INSTALL, Row, version
+
 PACKAGES = ("jupyterlab", "ipywidgets", "ipykernel", "jupyterlab_widgets", "matplotlib")
 PACKAGES += ("requests", "aiohttp")
 EXTENSION = "@jupyter-widgets/jupyterlab-manager"
@@ -24,34 +24,6 @@ FETCHES = 5  # timed requests per demo site, after one that opens the connection
 SLACK = 0.025  # seconds a demo site may answer late on a busy machine
 DEMO_SECONDS = 8  # the demo sites' check stops fetching after this long
 REAL_SECONDS = 3  # the real sites must answer within this long
-KERNEL_SECONDS = 30  # a kernel must start, and run the cell, within this long each
-# What the chapters import, with the GIL watched (lessons/course/builds.py), and the widgets.
-KERNEL_CELL = (
-    "import json, ipywidgets\nfrom lessons.course import builds\n"
-    "json.dumps({**builds.import_and_watch(builds.CHAPTER_MODULES), "
-    "'ipywidgets': ipywidgets.__version__})"
-)
-
-
-@dataclasses.dataclass
-class Row:
-    """One check's line in the table: what was found, and the fix when it is not "ok"."""
-
-    check: str
-    # "ok"; "note": worth knowing, nothing to fix; "warn": worth knowing, does not stop a class;
-    # "fail": would break one
-    result: str
-    found: str
-    fix: str = ""
-    seconds: float = 0.0
-
-
-def version(package: str) -> str | None:
-    """The installed version of a package, or None."""
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
 
 
 def check_python() -> Row:
@@ -208,95 +180,6 @@ def check_real_sites(seconds: float = REAL_SECONDS) -> Row:
         fix = "only --real and LESSONS_SITES=real need them"
         return Row("real sites", "warn", "offline: the demo sites will be used", fix)
     return Row("real sites", "ok", f"{' and '.join(REAL_SITES.values())} answer")
-
-
-def _kernel_facts(name: str) -> tuple[dict, float]:
-    from .course import kernels
-
-    value, ran = kernels.run_in_kernel(name, KERNEL_CELL, KERNEL_SECONDS)
-    return json.loads(value), ran
-
-
-def _build_text(facts: dict) -> str:
-    if not facts["free_threaded"]:
-        return f"Python {facts['version']}, the standard build (GIL on)"
-    state = "on" if facts["gil_enabled"] else "off"
-    return f"Python {facts['version']}, free-threaded, GIL {state} after the course's imports"
-
-
-def _gil_came_back(name: str, spec: dict, facts: dict, ran: float) -> Row | None:
-    """A free-threaded kernel whose GIL an import turned back on: a failure naming it."""
-    if not (facts["free_threaded"] and facts["gil_enabled"]):
-        return None
-    from .course import builds
-
-    culprit = facts["turned_on_by"]
-    if not culprit:  # it came on while the kernel started: ask a fresh process of its Python
-        try:
-            culprit = builds.probe(spec["argv"][0])["turned_on_by"]
-        except Exception as error:  # noqa: BLE001 (the row says what happened)
-            culprit = f"a module (the probe failed: {error})"
-    found = f"{name} ran a cell in {ran:.2f} s: {_build_text(facts)}: {culprit} turned it on"
-    fix = (
-        f"upgrade {culprit} in that kernel's environment to a release that declares itself "
-        f"free-threading-safe, or add the course's own: python -m lessons free-threaded"
-    )
-    return Row(f"kernel {name}" if name != "python3" else "kernel", "fail", found, fix)
-
-
-def check_kernel() -> Row:
-    """A python3 kernel starts, imports what the chapters import, and answers; then it stops."""
-    from .course import kernels
-
-    try:
-        facts, ran = _kernel_facts("python3")
-    except kernels.KernelFailed as error:
-        return Row("kernel", "fail", str(error), INSTALL)
-    found = f"python3 ran a cell in {ran:.2f} s: {_build_text(facts)}"
-    if facts["failed"]:
-        module, why = next(iter(facts["failed"].items()))
-        return Row("kernel", "fail", f"{found}; it cannot import {module}: {why}", INSTALL)
-    if row := _gil_came_back("python3", {"argv": [facts["executable"]]}, facts, ran):
-        return row
-    if facts["ipywidgets"] != version("ipywidgets"):
-        fix = f"make python3 this Python: {sys.executable} -m ipykernel install --user"
-        return Row(
-            "kernel",
-            "warn",
-            f"{found}, ipywidgets {facts['ipywidgets']}, at {facts['executable']}",
-            fix,
-        )
-    return Row("kernel", "ok", f"{found}, ipywidgets {facts['ipywidgets']}")
-
-
-def check_other_kernels() -> list[Row]:
-    """Every other Python kernel JupyterLab offers, started and asked the same; a note when
-    none runs without a GIL, with the command that adds one."""
-    from .course import kernels
-
-    rows, free = [], []
-    for name, spec in kernels.python_kernels().items():
-        if name == "python3":
-            continue
-        started = time.perf_counter()
-        try:
-            facts, ran = _kernel_facts(name)
-        except kernels.KernelFailed as error:
-            fix = "choose another kernel in class, or remove this one: jupyter kernelspec remove"
-            rows.append(Row(f"kernel {name}", "warn", f"cannot run the course: {error}", fix))
-        else:
-            found = f"{name} ran a cell in {ran:.2f} s: {_build_text(facts)}"
-            row = _gil_came_back(name, spec, facts, ran) or Row(f"kernel {name}", "ok", found)
-            if facts["failed"]:
-                module, why = next(iter(facts["failed"].items()))
-                row = Row(f"kernel {name}", "warn", f"{found}; cannot import {module}: {why}")
-            free += [name] if facts["free_threaded"] and not facts["gil_enabled"] else []
-            rows.append(row)
-        rows[-1].seconds = time.perf_counter() - started
-    if not free:
-        found = "no kernel runs without a GIL: chapters 04, 05 and 08 show only the standard build"
-        rows.append(Row("free-threaded", "note", found, "python -m lessons free-threaded adds one"))
-    return rows
 
 
 CHECKS: list[Callable[[], Row]] = [

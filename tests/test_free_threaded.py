@@ -13,7 +13,7 @@ import pytest
 from command_line import run_lessons
 from two_builds import free_threaded_python
 
-from lessons import doctor
+from lessons import doctor, doctor_kernels
 from lessons import free_threaded as command
 from lessons.course import builds
 
@@ -194,7 +194,7 @@ def test_the_probe_names_it_when_another_module_imports_it(old_extension, tmp_pa
 def test_the_doctor_fails_a_free_threaded_kernel_whose_gil_came_back(monkeypatch):
     facts = {"version": "3.13.15", "free_threaded": True, "gil_enabled": True, "failed": {}}
     facts |= {"turned_on_by": "oldext", "executable": "/x/python", "ipywidgets": "8.1.9"}
-    monkeypatch.setattr(doctor, "_kernel_facts", lambda name: (facts, 0.5))
+    monkeypatch.setattr(doctor_kernels, "_kernel_facts", lambda name: (facts, 0.5))
     monkeypatch.setattr(
         "lessons.course.kernels.python_kernels", lambda: {"python3": {}, "ft": {"argv": ["p"]}}
     )
