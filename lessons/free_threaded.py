@@ -156,6 +156,8 @@ def register(venv: Path, prefix: str, version: str) -> str:
         "argv": make_ipkernel_cmd(executable=str(venv / "bin" / "python")),
         "display_name": display,
         "metadata": {"debugger": True, "lessons": {"build": "free-threaded", "version": version}},
+        # The course environment's standard Python: chapters run on this kernel compare with it.
+        "env": {builds.STANDARD_PYTHON: sys.executable},
     }
     with tempfile.TemporaryDirectory() as folder:
         spec = write_kernel_spec(Path(folder, NAME), overrides=overrides)

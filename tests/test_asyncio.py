@@ -11,7 +11,7 @@ from kernel_helpers import Kernel, settle
 from loopback import count_sockets
 
 from lessons import asynchronous
-from lessons.course import compare_lab, scale
+from lessons.course import builds, compare_lab, scale
 from lessons.course.record import Recorder
 from lessons.course.record_async import record_run_async
 from lessons.course.runs import run
@@ -144,3 +144,38 @@ def test_the_scale_child_reports_its_own_run(fast_sites, mode):
         # The loop's thread; where aiodns is installed (jupyterhub brings it to the test tools),
         # aiohttp's default resolver is pycares, which keeps one thread of its own.
         assert measured["threads"] <= (2 if importlib.util.find_spec("aiodns") else 1)
+
+
+def test_the_scale_question_runs_on_each_build(fast_sites, capsys):
+    results = scale.compare_scale(pages=40, concurrent=20, demo=fast_sites)
+    pythons = builds.pythons()
+    assert list(results["by_build"]) == list(pythons)
+    assert results["threads"] == results["by_build"][builds.this_build().name]["threads"]
+    for label, rows in results["by_build"].items():
+        assert all(rows[mode]["pages"] == 40 for mode in ("threads", "asyncio")), (label, rows)
+    out = capsys.readouterr().out
+    for label in pythons:
+        assert f"{label}: " in out and " finished first (" in out
+    assert scale.check_faster(min(("threads", "asyncio"), key=lambda m: results[m]["elapsed"]),
+                              results).correct  # fmt: skip
+
+
+# Recorded here: 2,000 pages at 1,000 at once (issue 16's runs on each build).
+SCALE = {
+    "3.11 (standard)": {
+        "threads": {"elapsed": 4.1, "cpu": 3.9, "gil_enabled": True},
+        "asyncio": {"elapsed": 2.3, "cpu": 2.2, "gil_enabled": True},
+    },
+    "3.13t (free-threaded)": {
+        "threads": {"elapsed": 6.56, "cpu": 9.05, "gil_enabled": False},
+        "asyncio": {"elapsed": 2.73, "cpu": 2.70, "gil_enabled": False},
+    },
+}
+
+
+def test_the_scale_sentences_say_what_each_build_measured():
+    standard, free = scale.scale_verdicts(SCALE)
+    assert standard.startswith("3.11 (standard): asyncio finished first (2.30 s against 4.10 s)")
+    assert "0.95 CPUs busy: one CPU's worth: with the GIL, one thread at a time ran" in standard
+    assert free.startswith("3.13t (free-threaded): asyncio finished first (2.73 s against 6.56")
+    assert "1.38 CPUs busy: with no GIL, their Python work ran on several CPUs at once" in free

@@ -36,6 +36,10 @@ CHAPTER_MODULES = (
     "lessons.course.worker_explorer",
 )
 PROBE_SECONDS = 60
+# Set in the free-threaded kernel's kernelspec by `python -m lessons free-threaded`: the course
+# environment's standard Python, so that a free-threaded kernel can run the other build too.
+STANDARD_PYTHON = "LESSONS_STANDARD_PYTHON"
+FREE_THREADED_KERNEL = "free-threaded"
 
 
 @dataclasses.dataclass
@@ -163,3 +167,73 @@ def is_free_threaded(python: str) -> bool | None:
     if done.returncode != 0:
         return None
     return done.stdout.strip() == "True"
+
+
+def label_of(python: str) -> str | None:
+    """'3.13t (free-threaded)' or '3.11 (standard)' for the interpreter at `python`."""
+    code = (
+        "import platform, sysconfig; print(platform.python_version(), "
+        "bool(sysconfig.get_config_var('Py_GIL_DISABLED')))"
+    )
+    try:
+        done = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=30)
+        version, free = done.stdout.split()
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        return None
+    return Build(version, free == "True", free != "True", 1, python).name
+
+
+def pythons() -> dict[str, str]:
+    """Every build this machine offers the course, this kernel's first: label -> interpreter.
+
+    The other build is the free-threaded kernel's interpreter (its kernelspec, where this
+    environment's JupyterLab finds it) when this one is standard, or the course environment's
+    standard Python (LESSONS_STANDARD_PYTHON, set by that kernelspec) when this one is not.
+    """
+    here = this_build()
+    found = {here.name: sys.executable}
+    other = None
+    if here.free_threaded:
+        other = os.environ.get(STANDARD_PYTHON)
+    else:
+        try:
+            from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+            other = KernelSpecManager().get_kernel_spec(FREE_THREADED_KERNEL).argv[0]
+        except (ImportError, NoSuchKernel):  # no Jupyter here, or no such kernel
+            other = None
+    if other and os.path.exists(other) and (label := label_of(other)) and label not in found:
+        found[label] = other
+    return found
+
+
+def missing_build() -> str | None:
+    """None when both builds are here; else one line naming the command that adds the other."""
+    if len(pythons()) > 1:
+        return None
+    if this_build().free_threaded:
+        return (
+            "Only the free-threaded build is here: this kernel's kernelspec names no standard "
+            f"Python ({STANDARD_PYTHON}); run python -m lessons free-threaded again to add it."
+        )
+    return (
+        "Only the standard build is here: python -m lessons free-threaded adds a free-threaded "
+        "kernel, and with it the other build's rows."
+    )
+
+
+def run_json(python: str, argv: list[str], seconds: float) -> dict:
+    """`python ARGV` in a fresh process; the JSON of its last line, or {"error": why}."""
+    try:
+        done = subprocess.run([python, *argv], capture_output=True, text=True, timeout=seconds)
+    except subprocess.TimeoutExpired:  # subprocess.run has killed it
+        return {"error": f"stopped after {seconds:.0f} s"}
+    except OSError as error:
+        return {"error": f"{python} does not start: {error.strerror or error}"}
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        return {"error": f"exit {done.returncode}: {last}"}
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        return {"error": f"no result: {done.stdout.strip()[-200:]!r}"}

@@ -12,40 +12,36 @@ import multiprocessing
 import os
 import platform
 import sys
-import sysconfig
 import tempfile
 import time
 
 from .. import cpu
-from .progress import progress
+from . import builds
 
 NUMBERS = [450_000 + x for x in range(20)]  # one after another: 0.6 to 0.9 s here
-THREAD_COUNTS = (2, 4)
 ROUNDS = 2  # each version twice, in turn, the fastest kept: a busy moment elsewhere is left out
 MAX_THREADS = 64  # CPU-bound: more threads than CPUs never help, and each costs memory
 MAX_PROCESSES = max(8, 2 * (os.cpu_count() or 1))  # each is a whole Python to start
 POOL_SECONDS = 20  # a pool's start-up and task must end within this long, or it is stopped
 
 
-def usable_cpus() -> int:
-    """The CPUs this process may run on (its affinity), else all the machine has."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+usable_cpus = builds.usable_cpus  # the CPUs this process may run on
 
 
 def interpreter() -> dict:
-    """Print and return what decides whether threads can use several CPUs at once."""
-    build = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+    """Print and return what decides whether threads can use several CPUs at once, and the
+    builds of CPython this machine offers the course (chapter 08 runs each)."""
+    build = builds.this_build()
     gil = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else None
     facts = {
-        "version": platform.python_version(),
+        "version": build.version,
         "implementation": platform.python_implementation(),
-        "free_threaded_build": build,
-        "gil_enabled": True if gil is None else gil,
+        "free_threaded_build": build.free_threaded,
+        "gil_enabled": build.gil_enabled,
         "cpu_count": os.cpu_count(),
-        "usable_cpus": usable_cpus(),
+        "usable_cpus": build.usable_cpus,
         "start_method": cpu.START_METHOD,
+        "builds": builds.pythons(),
     }
     if gil is None:
         gil_text = "on: always, before Python 3.13 (no sys._is_gil_enabled() to ask)"
@@ -53,12 +49,20 @@ def interpreter() -> dict:
         gil_text = f"{'on' if gil else 'off'} (sys._is_gil_enabled() says {gil})"
     print(
         f"Python {facts['version']} ({facts['implementation']}), "
-        f"{'a free-threaded' if build else 'the standard'} build; the GIL is {gil_text}."
+        f"{'a free-threaded' if build.free_threaded else 'the standard'} build; the GIL is "
+        f"{gil_text}."
     )
     print(
         f"CPUs: {facts['cpu_count']} in the machine, {facts['usable_cpus']} usable by this "
         f"process. Process pools start their children with {cpu.START_METHOD!r}."
     )
+    print(
+        "Builds this machine offers the course: "
+        + "; ".join(f"{label} at {python}" for label, python in facts["builds"].items())
+        + "."
+    )
+    if missing := builds.missing_build():
+        print(missing)
     return facts
 
 
@@ -94,83 +98,6 @@ def _timed(function, *args) -> tuple[list[int], float, float]:
     elapsed, after = time.perf_counter() - start, os.times()
     used = sum(after[:4]) - sum(before[:4])  # user + system, of this process and of children
     return result, elapsed, used
-
-
-def compare_cpu(
-    numbers=None, thread_counts=THREAD_COUNTS, process_workers: int = 2, rounds: int = ROUNDS
-) -> dict:
-    """The same numbers one after another, with threads and with processes; print a table."""
-    numbers = list(NUMBERS if numbers is None else numbers)
-    thread_counts = [check_workers(n, MAX_THREADS, "max_workers") for n in thread_counts]
-    check_workers(process_workers, MAX_PROCESSES, "process_workers")
-    rounds = check_workers(rounds, 5, "rounds")
-    runs = {"one after another": (cpu.find_sums, ())}
-    for n in thread_counts:
-        runs[f"threads, {n} worker{'s' * (n > 1)}"] = (cpu.find_sums_threads, (n,))
-    runs[f"processes, {process_workers} workers"] = (cpu.find_sums_processes, (process_workers,))
-    rows: dict[str, dict] = {}
-    startup, expected = float("inf"), None
-    with progress(rounds * (len(runs) + 1), "CPU-bound runs") as bar:
-        for round_ in range(1, rounds + 1):
-            for name, (function, args) in runs.items():
-                result, elapsed, used = _timed(function, numbers, *args)
-                if expected is not None and result != expected:
-                    raise RuntimeError(f"{name} gave other sums than one after another")
-                expected = result
-                if name not in rows or elapsed < rows[name]["elapsed"]:
-                    rows[name] = {"elapsed": elapsed, "cpu": used}
-                bar.step(f"{name}, round {round_}")
-            startup = min(startup, pool_startup(process_workers))  # a pool alone, no work
-            bar.step(f"a process pool's start-up alone, round {round_}")
-    results = {"rows": rows, "startup": startup, "cpus": usable_cpus(), "rounds": rounds}
-    _print_table(results, numbers)
-    return results
-
-
-def _print_table(results: dict, numbers: list[int]) -> None:
-    rows, sync = results["rows"], results["rows"]["one after another"]["elapsed"]
-    print(
-        f"cpu_bound over {len(numbers)} numbers ({sum(numbers):,} loop steps in all), "
-        f"{results['cpus']} usable CPUs; the fastest of {results['rounds']} runs of each."
-    )
-    print(f"{'':>22}  elapsed  speed-up  CPU time  CPUs busy")
-    for name, row in rows.items():
-        print(
-            f"{name:>22}  {row['elapsed']:5.2f} s  {sync / row['elapsed']:6.2f} x  "
-            f"{row['cpu']:6.2f} s  {row['cpu'] / row['elapsed']:7.2f}"
-        )
-    name = next(name for name in rows if name.startswith("processes"))
-    startup = results["startup"]
-    rest = max(rows[name]["elapsed"] - startup, 0.0)
-    print(
-        f"Start-up of a pool of that size alone (measured apart): {startup:.2f} s; the "
-        f"{name} without it: about {rest:.2f} s."
-    )
-    print("CPUs busy = CPU time / elapsed: how many CPUs worked at once, on average.")
-
-
-def plot_cpu(results: dict):
-    """Elapsed time of each run as bars; the process pool's start-up drawn apart."""
-    from matplotlib.figure import Figure  # here, not at the top: see the module's docstring
-
-    from .plotting import figure_image
-
-    rows = results["rows"]
-    names, sync = list(rows), rows["one after another"]["elapsed"]
-    startup = [results["startup"] if name.startswith("processes") else 0.0 for name in names]
-    work = [max(rows[name]["elapsed"] - s, 0.0) for name, s in zip(names, startup, strict=True)]
-    figure = Figure(figsize=(8, 3.2), dpi=90, layout="constrained")
-    ax = figure.add_subplot()
-    ax.barh(names, startup, color="#f0a30a", label="process pool start-up (measured apart)")
-    bars = ax.barh(names, work, left=startup, color="#3465a4", label="the work")
-    labels = [f"{rows[n]['elapsed']:.2f} s, {sync / rows[n]['elapsed']:.2f} x" for n in names]
-    ax.bar_label(bars, labels, padding=3)
-    ax.invert_yaxis()
-    ax.margins(x=0.25)
-    ax.set_xlabel("seconds for the same sums (speed-up against one after another)")
-    ax.set_title(f"CPU-bound work on {results['cpus']} usable CPUs")
-    figure.legend(loc="outside lower center", ncols=2, fontsize="small")  # clear of the bars
-    return figure_image(figure)
 
 
 def _child_stderr_to(path: str) -> None:

@@ -12,11 +12,12 @@ import contextlib
 import io
 import json
 import multiprocessing
-import subprocess
 import sys
 import threading
 import time
 
+from .builds import missing_build, run_json, this_build
+from .builds import pythons as pythons_here
 from .exercises import Verdict
 from .progress import progress
 from .sites import start_demo_sites
@@ -24,6 +25,7 @@ from .sites import start_demo_sites
 PAGES, CONCURRENT = 2000, 1000
 SECONDS = 60  # a variant that takes longer than this is stopped, and says so
 VARIANTS = ("threads", "asyncio")
+SPREAD = 1.3  # CPUs busy above this: the program's Python ran on more than one CPU at once
 
 
 def resident_kb(field: str = "VmRSS") -> int:
@@ -84,43 +86,79 @@ def child(mode: str, concurrent: int, urls: list[str], copies: int) -> dict:
         "peak_mb": resident_kb("VmHWM") / 1024,
         "before_mb": before / 1024,
         "threads": alive.threads,
+        "gil_enabled": this_build().gil_enabled,
     }
 
 
-def measure(mode: str, pages: int = PAGES, concurrent: int = CONCURRENT, demo=None) -> dict:
-    """One variant in a fresh Python against this process's demo sites; its JSON line, read."""
+def measure(
+    mode: str, pages: int = PAGES, concurrent: int = CONCURRENT, demo=None, python: str = ""
+) -> dict:
+    """One variant in a fresh Python (this one's, or `python`) against this process's demo
+    sites; its JSON line, read."""
     demo = demo or start_demo_sites()
     urls = list(demo.urls.values())
-    argv = [sys.executable, "-m", __name__, mode, str(concurrent), str(pages // len(urls)), *urls]
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, timeout=SECONDS)
-    except subprocess.TimeoutExpired:  # subprocess.run has killed it
-        return {"mode": mode, "error": f"stopped after {SECONDS} s"}
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-        return {"mode": mode, "error": f"exit {done.returncode}: {last}"}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    argv = ["-m", __name__, mode, str(concurrent), str(pages // len(urls)), *urls]
+    return {"mode": mode} | run_json(python or sys.executable, argv, SECONDS)
 
 
 def compare_scale(pages: int = PAGES, concurrent: int = CONCURRENT, demo=None) -> dict:
-    """Threads against asyncio at `concurrent` requests at once: elapsed, peak memory, threads."""
-    results = {}
-    with progress(len(VARIANTS), f"{pages} pages at {concurrent}") as bar:
-        for mode in VARIANTS:
-            results[mode] = measure(mode, pages, concurrent, demo)
-            bar.step(mode)
+    """Threads against asyncio at `concurrent` requests at once, on each build this machine
+    offers: elapsed, CPU, peak memory, threads. The top-level keys are this kernel's build's."""
+    pythons = pythons_here()
+    by_build: dict[str, dict] = {}
+    with progress(len(VARIANTS) * len(pythons), f"{pages} pages at {concurrent}") as bar:
+        for label, python in pythons.items():
+            by_build[label] = {}
+            for mode in VARIANTS:
+                by_build[label][mode] = measure(mode, pages, concurrent, demo, python)
+                bar.step(f"{label}: {mode}")
     print(f"{pages} pages, {concurrent} requests at once (max_workers={concurrent}), "
-          "each program in a fresh Python:")  # fmt: skip
-    print(f"{'program':>8} {'elapsed':>8} {'CPU':>7} {'peak memory':>12} {'before run':>11} "
-          f"{'threads':>8}")  # fmt: skip
-    for mode, r in results.items():
-        if "error" in r:
-            print(f"{mode:>8}  {r['error']}")
+          "each program in a fresh Python of each build:")  # fmt: skip
+    print(f"{'build':<22} {'program':>8} {'elapsed':>8} {'CPU':>7} {'CPUs busy':>9} "
+          f"{'peak memory':>12} {'before run':>11} {'threads':>8}")  # fmt: skip
+    for label, rows in by_build.items():
+        for mode, r in rows.items():
+            if "error" in r:
+                print(f"{label:<22} {mode:>8}  {r['error']}")
+                continue
+            print(f"{label:<22} {mode:>8} {r['elapsed']:>7.2f}s {r['cpu']:>6.2f}s "
+                  f"{r['cpu'] / r['elapsed']:>9.2f} {r['peak_mb']:>9.0f} MB "
+                  f"{r['before_mb']:>8.0f} MB "
+                  f"{r['threads']:>8}   {r['pages']} pages")  # fmt: skip
+    for line in scale_verdicts(by_build):
+        print(line)
+    if len(pythons) < 2:
+        print(missing_build())
+    return {**by_build[next(iter(by_build))], "by_build": by_build}
+
+
+def scale_verdicts(by_build: dict) -> list[str]:
+    """Per build, which program finished first, and whether its CPU seconds explain it."""
+    lines = []
+    for label, rows in by_build.items():
+        if any("error" in rows[mode] for mode in VARIANTS):
+            lines.append(f"{label}: a program failed, so nothing is concluded for it.")
             continue
-        print(f"{mode:>8} {r['elapsed']:>7.2f}s {r['cpu']:>6.2f}s {r['peak_mb']:>9.0f} MB "
-              f"{r['before_mb']:>8.0f} MB "
-              f"{r['threads']:>8}   {r['pages']} pages")  # fmt: skip
-    return results
+        first = min(VARIANTS, key=lambda mode: rows[mode]["elapsed"])
+        other = next(mode for mode in VARIANTS if mode != first)
+        a, b = rows[first], rows[other]
+        said = (
+            f"{label}: {first} finished first ({a['elapsed']:.2f} s against "
+            f"{b['elapsed']:.2f} s) and used {a['cpu']:.2f} s of CPU against {b['cpu']:.2f} s"
+        )
+        threads = rows["threads"]
+        busy = threads["cpu"] / threads["elapsed"]
+        said += f"; the threads kept {busy:.2f} CPUs busy: "
+        if busy > SPREAD:
+            said += "with no GIL, their Python work ran on several CPUs at once."
+        elif busy < 0.9:
+            said += "less than one CPU's worth, so they waited more than they worked here."
+        elif threads.get("gil_enabled", True):
+            said += "one CPU's worth: with the GIL, one thread at a time ran Python code."
+        else:
+            said += "one CPU's worth, though no GIL held them to one (the machine was busy?)."
+        lines.append(said)
+    return lines
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -143,9 +181,9 @@ def check_faster(answer, results: dict | None = None, demo=None) -> Verdict:
     if answer not in VARIANTS:
         return Verdict(f"Not yet, because the answer is {answer!r}: write \"threads\" or "
                        "\"asyncio\" instead of None.")  # fmt: skip
-    if not results or any("error" in r for r in results.values()):
+    if not results or any("error" in results.get(mode, {"error": 1}) for mode in VARIANTS):
         results = {mode: measure(mode, demo=demo) for mode in VARIANTS}
-    if any("error" in r for r in results.values()):
+    if any("error" in results[mode] for mode in VARIANTS):
         return Verdict("Not yet, because a run failed: run the table's cell again.")
     faster = min(VARIANTS, key=lambda mode: results[mode]["elapsed"])
     times = ", ".join(f"{m} {results[m]['elapsed']:.2f} s" for m in VARIANTS)

@@ -1,0 +1,234 @@
+"""Chapter 08's CPU-bound work on each build: every program in a fresh Python of each build.
+
+The kernel asks `builds.pythons()` which builds this machine offers (its own, and the other one
+when `python -m lessons free-threaded` has added it), and runs each program in a fresh process of
+each (`python -m lessons.course.cpu_builds PROGRAM WORKERS ROUNDS NUMBERS`), which prints one line
+of JSON. A fresh process is fair to both builds: its memory and threads are the program's own.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from .. import cpu
+from . import builds
+from .cpu_lab import NUMBERS, ROUNDS, _timed, check_workers, pool_startup
+from .progress import progress
+
+# program name in the table -> (what the child runs, max_workers)
+PROGRAMS = {
+    "one after another": ("sync", 1),
+    "threads, 2 workers": ("threads", 2),
+    "threads, 4 workers": ("threads", 4),
+    "processes, 2 workers": ("processes", 2),
+}
+SECONDS = 120  # a program that takes longer than this is stopped, and says so
+SPREAD = 1.3  # CPUs busy at or above this: the threads' Python ran on several CPUs at once
+BUSY = 0.9  # one thread below this share of a CPU: something else had the CPU meanwhile
+NOTICED = 0.05  # a difference of CPU time below 5% is within what runs differ by
+SAME = 1.15  # a speed-up up to this is "as fast": runs differ by that much on a quiet machine
+
+
+def child(program: str, workers: int, rounds: int, numbers: list[int]) -> dict:
+    """Run in the fresh Python: `rounds` runs of one program, the fastest kept, and its costs."""
+    from .scale import Sampler, resident_kb
+
+    function = {"sync": cpu.find_sums, "threads": cpu.find_sums_threads}
+    function["processes"] = cpu.find_sums_processes
+    args = () if program == "sync" else (workers,)
+    best = None
+    with Sampler(every=0.02) as alive:  # rarely: its own wake-ups take the GIL
+        for _ in range(rounds):
+            sums, elapsed, used = _timed(function[program], numbers, *args)
+            if best is None or elapsed < best["elapsed"]:
+                best = {"elapsed": elapsed, "cpu": used}
+    facts = builds.this_build()
+    return {
+        **best,
+        "checksum": sum(sums),
+        "startup": pool_startup(workers) if program == "processes" else 0.0,
+        "peak_mb": resident_kb("VmHWM") / 1024,  # this process's own, not its pool's children
+        "threads": alive.threads,
+        "build": facts.name,
+        "free_threaded": facts.free_threaded,
+        "gil_enabled": facts.gil_enabled,
+        "cpus": facts.usable_cpus,
+    }
+
+
+def compare_builds(numbers=None, rounds: int = ROUNDS, pythons: dict | None = None) -> dict:
+    """Each program on each build, each in a fresh Python; print the table and what it means."""
+    numbers = list(NUMBERS if numbers is None else numbers)
+    rounds = check_workers(rounds, 5, "rounds")
+    pythons = builds.pythons() if pythons is None else pythons
+    by_build: dict[str, dict] = {}
+    with progress(len(pythons) * len(PROGRAMS), "CPU-bound runs, each in a fresh Python") as bar:
+        for label, python in pythons.items():
+            by_build[label] = {}
+            for name, (program, workers) in PROGRAMS.items():
+                argv = ["-m", __name__, program, str(workers), str(rounds), json.dumps(numbers)]
+                by_build[label][name] = builds.run_json(python, argv, SECONDS)
+                bar.step(f"{label}: {name}")
+    results = {"builds": by_build, "this": builds.this_build().name, "rounds": rounds}
+    results |= {"numbers": len(numbers), "steps": sum(numbers), "cpus": builds.usable_cpus()}
+    results["missing"] = builds.missing_build() if len(pythons) < 2 else None
+    _check_sums(by_build)
+    print_table(results)
+    for line in verdicts(results):
+        print(line)
+    return results
+
+
+def _check_sums(by_build: dict) -> None:
+    sums = {r["checksum"] for rows in by_build.values() for r in rows.values() if "error" not in r}
+    if len(sums) > 1:
+        raise RuntimeError("the programs gave different sums: one of them is wrong")
+
+
+def print_table(results: dict) -> None:
+    print(
+        f"cpu_bound over {results['numbers']} numbers ({results['steps']:,} loop steps in all), "
+        f"{results['cpus']} usable CPUs; each program in a fresh Python of each build, the "
+        f"fastest of {results['rounds']} runs."
+    )
+    print(
+        f"{'build':<22} {'program':<21} {'elapsed':>8} {'speed-up':>9} {'CPU time':>9} "
+        f"{'CPUs busy':>9} {'peak memory':>11} {'threads':>7}"
+    )
+    for label, rows in results["builds"].items():
+        sync = rows["one after another"].get("elapsed")
+        for name, r in rows.items():
+            if "error" in r:
+                print(f"{label:<22} {name:<21} {r['error']}")
+                continue
+            speedup = f"{sync / r['elapsed']:7.2f} x" if sync else "      ?  "
+            print(
+                f"{label:<22} {name:<21} {r['elapsed']:6.2f} s {speedup} {r['cpu']:7.2f} s "
+                f"{r['cpu'] / r['elapsed']:9.2f} {r['peak_mb']:8.0f} MB {r['threads']:7}"
+            )
+    print(
+        "CPUs busy = CPU time / elapsed (the process and its pool's children): how many CPUs "
+        "worked at once, on average. Peak memory: the program's own process, not its pool's; "
+        "threads: the most alive at once, the main thread included."
+    )
+
+
+def verdicts(results: dict) -> list[str]:
+    """What the table means, in sentences, from its own numbers: one per build, then the cost of
+    the free-threaded build on one thread, or the line that says how to add the other build."""
+    lines = []
+    for label, rows in results["builds"].items():
+        sync, two = rows["one after another"], rows["threads, 2 workers"]
+        if "error" in sync or "error" in two:
+            lines.append(f"{label}: a run failed, so nothing is concluded for it; run it again.")
+            continue
+        ratio, busy = sync["elapsed"] / two["elapsed"], two["cpu"] / two["elapsed"]
+        said = f"{label}: 2 threads ran {ratio:.2f} times as fast as one after another"
+        said += f", {busy:.2f} CPUs busy"
+        if two["gil_enabled"] and ratio > SAME:
+            said += (
+                f": the GIL is on, so the threads ran Python one at a time (CPUs busy near one); "
+                f"the gain comes from the run one after another being slowed by other work on "
+                f"this machine (it used {sync['cpu']:.2f} s of CPU, the threads "
+                f"{two['cpu']:.2f} s, for the same sums): run the cell again when it is quiet."
+            )
+        elif two["gil_enabled"]:
+            said += (
+                ": the GIL is on, so one thread at a time runs Python code, and threads do not "
+                "speed up this work."
+            )
+        elif busy >= SPREAD:
+            said += ": no GIL, so both threads ran Python code at once, on two CPUs."
+        else:
+            said += (
+                ": no GIL, yet the threads did not spread over two CPUs in this run (the "
+                "machine gave this process less than two, or is busy elsewhere)."
+            )
+        processes = rows["processes, 2 workers"]
+        if "error" not in processes:
+            said += (
+                f" 2 processes: {sync['elapsed'] / processes['elapsed']:.2f} times as fast, "
+                f"{processes['startup']:.2f} s of it the pool's start-up."
+            )
+        lines.append(said)
+    lines += _single_thread_cost(results["builds"])
+    if results.get("missing"):
+        lines.append(results["missing"])
+    return lines
+
+
+def _single_thread_cost(by_build: dict) -> list[str]:
+    """The free-threaded build's cost on one thread, by CPU time: a busy machine stretches the
+    elapsed time of a run, far less the CPU time it used."""
+    sync = [rows["one after another"] for rows in by_build.values()]
+    free = [r for r in sync if "error" not in r and r["free_threaded"]]
+    standard = [r for r in sync if "error" not in r and not r["free_threaded"]]
+    if not (free and standard):
+        return []
+    free, standard = free[0], standard[0]
+    if min(free["cpu"], standard["cpu"], free["elapsed"], standard["elapsed"]) <= 0:
+        return []  # too short a run to compare (the tests' small numbers)
+    change = free["cpu"] / standard["cpu"] - 1
+    said = (
+        f"One thread, one after another: the free-threaded build used {free['cpu']:.2f} s of "
+        f"CPU, the standard {standard['cpu']:.2f} s, so on a single thread it is "
+    )
+    if change > NOTICED:
+        said += f"{change:.0%} slower here: the price of running without a GIL."
+    elif change < -NOTICED:
+        said += f"{-change:.0%} faster here: no price for running without a GIL in this run."
+    else:
+        said += "as fast within a few percent here: no price to see in this run."
+    busy = min(r["cpu"] / r["elapsed"] for r in (free, standard))
+    if busy < BUSY:
+        said += (
+            f" (The machine was busy: one after another had only {busy:.2f} of a CPU, so "
+            "every time in this table is stretched; run the cell again when it is quiet.)"
+        )
+    return [said]
+
+
+def plot_builds(results: dict):
+    """Elapsed time of each program on each build, as bars; a pool's start-up drawn apart."""
+    from matplotlib.figure import Figure
+
+    from .plotting import figure_image
+
+    colors = ["#3465a4", "#73d216", "#75507b"]
+    names, work, startup, labels, shade = [], [], [], [], []
+    for index, (label, rows) in enumerate(results["builds"].items()):
+        sync = rows["one after another"].get("elapsed")
+        for name, r in rows.items():
+            if "error" in r:
+                continue
+            names.append(f"{label}: {name}")
+            startup.append(r["startup"])
+            work.append(max(r["elapsed"] - r["startup"], 0.0))
+            labels.append(
+                f"{r['elapsed']:.2f} s" + (f", {sync / r['elapsed']:.2f} x" if sync else "")
+            )
+            shade.append(colors[index % len(colors)])
+    figure = Figure(figsize=(8.5, 0.45 * len(names) + 1.4), dpi=90, layout="constrained")
+    ax = figure.add_subplot()
+    ax.barh(names, startup, color="#f0a30a", label="process pool start-up (measured apart)")
+    bars = ax.barh(names, work, left=startup, color=shade)
+    ax.bar_label(bars, labels, padding=3)
+    ax.invert_yaxis()
+    ax.margins(x=0.3)
+    ax.set_xlabel("seconds for the same sums (speed-up against one after another, same build)")
+    ax.set_title(f"CPU-bound work on {results['cpus']} usable CPUs, each build in its own colour")
+    figure.legend(loc="outside lower center", fontsize="small")
+    return figure_image(figure)
+
+
+def main(argv: list[str] | None = None) -> None:
+    program, workers, rounds, numbers = argv if argv is not None else sys.argv[1:]
+    started = time.perf_counter()
+    result = child(program, int(workers), int(rounds), json.loads(numbers))
+    print(json.dumps(result | {"child_seconds": time.perf_counter() - started}))
+
+
+if __name__ == "__main__":
+    main()
