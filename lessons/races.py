@@ -24,7 +24,7 @@ def increment_with_room(times, pause=time.sleep):
 
 
 def keep_going(seconds):
-    """A call that holds on to the GIL: a switch here waits for the switch interval."""
+    """On the standard build, a call that keeps the GIL: a switch here waits for the interval."""
 
 
 counter_lock = threading.Lock()
@@ -61,11 +61,19 @@ def increment_local(times):
     return thread_local.count
 
 
+def increment_bare_local(times):
+    """The bare `+=` on each thread's own `thread_local.count`: nothing shared, nothing lost."""
+    thread_local.count = 0
+    for _ in range(times):
+        thread_local.count += 1
+    return thread_local.count
+
+
 def count_with_threads(increment, threads=4, times=2_000):
     """Run `increment(times)` in `threads` threads at once; return the total counted."""
     global counter
     counter = 0
     with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as executor:
         returned = list(executor.map(increment, [times] * threads))
-    own_counts = [count for count in returned if count is not None]  # from increment_local
+    own_counts = [count for count in returned if count is not None]  # the thread_local counters
     return counter + sum(own_counts)

@@ -7,6 +7,7 @@ import dataclasses
 import logging
 import statistics
 import sys
+import textwrap
 import threading
 import time
 from collections.abc import Iterator
@@ -17,42 +18,22 @@ from IPython.display import Image
 from matplotlib.figure import Figure
 
 from .. import races, sessions
+from . import race_report
+from .builds import this_build
 from .exercises import Verdict
 from .failures import describe
 from .plotting import figure_image
 from .progress import progress
+from .race_report import COUNTERS, ROOM, Counted
 from .record import rebound
 from .sites import COPIES, demo_pages, start_demo_sites
 
-ROOM = "with room for a switch"
-COUNTERS = {  # name: (function, updates per thread)
-    "bare +=": (races.increment, 250_000),  # cheap: it can do many more updates in a second
-    ROOM: (races.increment_with_room, 1_000),
-    "threading.Lock": (races.increment_locked, 1_000),
-    "threading.local": (races.increment_local, 1_000),
-    "bare += under the lock": (races.increment_bare_locked, 250_000),
-}
 STRATEGIES = {
     "one per thread": sessions.download_site,
     "one shared": sessions.download_site_shared,
     "new per page": sessions.download_site_new_session,
 }
 POOL_FULL = "Connection pool is full"
-
-
-@dataclasses.dataclass
-class Counted:
-    """Runs of one counter: the updates each run asked for, lost, and how long each run took."""
-
-    name: str
-    updates: int
-    lost: list[int] = dataclasses.field(default_factory=list)
-    seconds: list[float] = dataclasses.field(default_factory=list)
-
-    @property
-    def per_update(self) -> float:
-        """Seconds per update, the median run's elapsed time divided by its updates."""
-        return statistics.median(self.seconds) / self.updates
 
 
 @contextlib.contextmanager
@@ -69,17 +50,9 @@ def switch_interval(seconds: float) -> Iterator[None]:
 def measure_counters(runs: int = 5, threads: int = 4, counters=None) -> list[Counted]:
     """Run each counter `runs` times; print updates lost and time per update; return them."""
     counters = counters or COUNTERS
-    results = []
     with progress(len(counters) * runs, "counters") as bar:
-        for name, (increment, times) in counters.items():
-            counted = Counted(name, threads * times)
-            for _ in range(runs):
-                start = time.perf_counter()
-                total = races.count_with_threads(increment, threads, times)
-                counted.seconds.append(time.perf_counter() - start)
-                counted.lost.append(counted.updates - total)
-                bar.step(name)
-            results.append(counted)
+        results = [race_report.count(name, f, times, runs, threads, bar.step)
+                   for name, (f, times) in counters.items()]  # fmt: skip
     print(f"{threads} threads, switch interval {sys.getswitchinterval() * 1000:g} ms:")
     for c in results:
         print(f"{c.name:>24}: {c.updates:>9,} updates a run, lost {c.lost}, "
@@ -94,6 +67,7 @@ def measure_counters(runs: int = 5, threads: int = 4, counters=None) -> list[Cou
         bare, locked = by_name["bare +="].per_update, by_name["bare += under the lock"].per_update
         print(f"The lock itself, around the bare +=: {(locked - bare) * 1e9:,.0f} ns more per "
               f"update ({locked * 1e9:,.0f} ns instead of {bare * 1e9:,.0f} ns).")  # fmt: skip
+    print(race_report.what_the_counters_mean(results, this_build()))
     return results
 
 
@@ -101,7 +75,7 @@ def sweep_switch_interval(
     intervals=(0.005, 0.001, 0.0001, 0.00001), runs: int = 5, threads: int = 4
 ) -> dict[str, dict[float, list[float]]]:
     """Share of updates lost at each switch interval: the bare += and a call that keeps the GIL."""
-    keep = races.keep_going  # a call that keeps the GIL: a switch waits for the interval
+    keep = races.keep_going  # with a GIL, a switch at this call waits for the interval
     cases = {
         "bare +=": (races.increment, 100_000),
         "a call between read and write": (partial(races.increment_with_room, pause=keep), 50_000),
@@ -119,6 +93,7 @@ def sweep_switch_interval(
     for name, by_interval in lost.items():
         shares = [f"{i * 1000:g} ms: {statistics.median(s):.0%}" for i, s in by_interval.items()]
         print(f"{name}, updates lost (median of {runs} runs): {', '.join(shares)}")
+    print(race_report.what_the_sweep_means(lost, this_build()))
     return lost
 
 
@@ -212,10 +187,13 @@ def plot_counters(results: list[Counted]) -> Image:
         ax.plot([x] * len(shares), shares, "o", color="#cc0000", markersize=5)
         note = f"{statistics.median(c.lost):,.0f} of {c.updates:,}"
         ax.annotate(note, (x, statistics.median(shares)), ha="center", va="bottom")
-    ax.set_xticks(range(len(results)), [c.name for c in results])
+    ax.set_xticks(range(len(results)), [textwrap.fill(c.name, 16) for c in results])
     ax.set_ylabel("updates lost, % of a run's")
     ax.set_ylim(0, 100)
-    ax.set_title(f"Updates lost by each counter (a dot per run, {len(results[0].lost)} runs)")
+    runs = len(results[0].lost)
+    ax.set_title(
+        f"Updates lost by each counter on {this_build().name} (a dot per run, {runs} runs)"
+    )
     return figure_image(figure)
 
 
@@ -236,7 +214,7 @@ def plot_switch_interval(lost: dict[str, dict[float, list[float]]]) -> Image:
     ax.set_xlabel("switch interval, ms (sys.setswitchinterval); the default is 5 ms")
     ax.set_ylabel("updates lost, %")
     ax.set_ylim(-3, 100)
-    ax.set_title("Updates lost at each switch interval (a dot per run)")
+    ax.set_title(f"Updates lost at each switch interval on {this_build().name} (a dot per run)")
     ax.legend(loc="upper right")
     return figure_image(figure)
 
