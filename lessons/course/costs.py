@@ -8,6 +8,7 @@ import os
 import threading
 
 from .. import thread_cost
+from . import builds
 from .exercises import Verdict
 
 
@@ -54,7 +55,8 @@ def report_costs(cost: ThreadCost, run=None) -> None:
     """The costs per thread; with `run` (a Run), what starting its threads was of its time."""
     n = cost.threads
     print(
-        f"{n} threads (the quickest of a few rounds): started in {cost.start * 1000:.1f} ms "
+        f"Python {builds.this_build().name}, {n} threads (the quickest of a few rounds): "
+        f"started in {cost.start * 1000:.1f} ms "
         f"({cost.start / n * 1e6:.0f} us each), released and joined in {cost.join * 1000:.1f} ms "
         f"({cost.join / n * 1e6:.0f} us each)."
     )

@@ -2,8 +2,8 @@
 
 The two limits of a run of P pages with N workers:
 - the latency floor, ceil(P / N) * latency: each worker waits for its pages one after another;
-- the CPU bound, P * (CPU time one page costs the client): however many threads wait, one
-  interpreter handles every answer, and the GIL lets one thread run Python at a time.
+- the CPU bound, P * (CPU time one page costs the client) / (CPUs that run that work at once):
+  at least one, and more only as far as the runs kept more CPUs busy (without a GIL they can).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import time
 
 from matplotlib.figure import Figure
 
+from . import builds
 from .costs import not_a_count
 from .exercises import Verdict, _not_a_number
 from .plotting import figure_image
@@ -25,9 +26,9 @@ COUNTS = (1, 2, 5, 10, 20, 40, 80, 160)
 TOLERANCE = 0.15
 
 
-def cpu_bound(cpu_per_page: float, pages: int) -> float:
-    """The least time the client's own work takes: it does not overlap on one interpreter."""
-    return cpu_per_page * pages
+def cpu_bound(cpu_per_page: float, pages: int, cpus: float = 1) -> float:
+    """The least time the client's own work takes, spread over `cpus` CPUs at most."""
+    return cpu_per_page * pages / cpus
 
 
 @dataclasses.dataclass
@@ -38,6 +39,11 @@ class Point:
     run: Run
     cpu: float  # seconds of CPU of this whole process during the run (time.process_time)
 
+    @property
+    def cpus_busy(self) -> float:
+        """CPU time over elapsed time: how many CPUs the run kept busy, on average."""
+        return self.cpu / self.run.elapsed
+
 
 @dataclasses.dataclass
 class Sweep:
@@ -47,14 +53,31 @@ class Sweep:
     pages: int
     latency: float
     slots: int | None = None  # requests the server serves at once (None: no limit)
+    build: builds.Build = dataclasses.field(default_factory=builds.this_build)
 
     @property
     def cpu_per_page(self) -> float:
-        return sum(p.cpu for p in self.points) / (self.pages * len(self.points))
+        """The CPU a page cost in the cheapest run: every run of the sweep needed at least that."""
+        return min(p.cpu for p in self.points) / self.pages
+
+    @property
+    def cpus_used(self) -> float:
+        """The most CPUs a run kept busy: more than one only if the client's work spread."""
+        return max(p.cpus_busy for p in self.points)
+
+    @property
+    def cpus(self) -> float:
+        """What the CPU bound divides by: the CPUs used, measured, but at least one.
+
+        Not the build's parallel_cpus alone: without a GIL the work may still not spread, and a
+        bound over CPUs it never used would be one no run comes near. With the cheapest run's
+        CPU and the busiest run's CPUs, no run of the sweep can beat the bound.
+        """
+        return min(max(1.0, self.cpus_used), self.build.usable_cpus)
 
     @property
     def cpu_bound(self) -> float:
-        return cpu_bound(self.cpu_per_page, self.pages)
+        return cpu_bound(self.cpu_per_page, self.pages, self.cpus)
 
     def floor(self, workers: int) -> float:
         return latency_floor(self.pages, workers, self.latency, self.slots)
@@ -74,8 +97,8 @@ class Sweep:
 
     @property
     def crossing(self) -> float:
-        """The worker count where the latency floor falls to the CPU bound."""
-        return self.latency / self.cpu_per_page
+        """The worker count where the latency floor, about P / N * latency, falls to the bound."""
+        return self.pages * self.latency / self.cpu_bound
 
 
 def sweep(counts=COUNTS, copies: int = 80, *, sites=None, latency=None, demo=None) -> Sweep:
@@ -83,7 +106,8 @@ def sweep(counts=COUNTS, copies: int = 80, *, sites=None, latency=None, demo=Non
 
     CPU is `time.process_time()` around each run: every thread of this process, user and system
     time. `time.thread_time()` would count only the calling thread, which merely waits for the
-    pool. The demo sites run in a process of their own, so their work is not counted.
+    pool. That CPU over the run's elapsed time is how many CPUs the run kept busy. The demo
+    sites run in a process of their own, so their work is not counted.
     `sites` (a list of URLs) with its `latency` is for tests.
     """
     pages = sites if sites is not None else get_sites("demo", copies)
@@ -106,18 +130,66 @@ def throttled(
     return result
 
 
+def cpus_said(cpus: float, unit: bool = True) -> str:
+    """'1 CPU' or '1.06 CPUs' (without `unit`: '1' or '1.06')."""
+    number = "1" if cpus == 1 else f"{cpus:.2f}"
+    return f"{number} CPU{'s' * (cpus != 1)}" if unit else number
+
+
+def build_sentence(result: Sweep) -> str:
+    """Which build ran the sweep, how many CPUs it lets the client's Python use, how many it did."""
+    build, used = result.build, result.cpus_used
+    busiest = max(result.points, key=lambda p: p.cpus_busy)
+    if build.gil_enabled:
+        may = "with the GIL on, one thread at a time runs the client's Python"
+        # Only Python waits for the GIL: the system's work on the sockets can run beside it.
+        spread = ", as system calls run beside the GIL" if used > 1 else ""
+    else:
+        may = f"without a GIL, the client's Python may run on up to {build.parallel_cpus} CPUs"
+        spread = (
+            ": its work spread over more than one CPU"
+            if used > 1
+            else ": on average, not more than one"
+        )
+    return (
+        f"This sweep ran on Python {build.name}: {may}; its busiest run (max_workers="
+        f"{busiest.workers}) kept {used:.2f} CPUs busy (CPU time / elapsed){spread}."
+    )
+
+
+def bound_sentence(result: Sweep) -> str:
+    """The CPU bound that holds for this sweep, and how it follows from what it measured."""
+    ms, pages, build = result.cpu_per_page * 1000, result.pages, result.build
+    said = (
+        f"The client's CPU: at least {ms:.2f} ms a page (its cheapest run), so {pages} pages "
+        f"need at least {pages} x {ms:.2f} ms / {cpus_said(result.cpus)} = "
+        f"{result.cpu_bound:.2f} s, however many threads wait"
+    )
+    if build.parallel_cpus > result.cpus:
+        widest = cpu_bound(result.cpu_per_page, pages, build.parallel_cpus)
+        said += (
+            f", as long as its work spreads no wider than here (over all {build.parallel_cpus} "
+            f"CPUs: {widest:.2f} s)"
+        )
+    return said + "."
+
+
+def bound_label(result: Sweep) -> str:
+    """The CPU bound's line in the plot's legend: the build, and what the bound was divided by."""
+    ms = result.cpu_per_page * 1000
+    return f"CPU bound on {result.build.name}: P x {ms:.2f} ms / {cpus_said(result.cpus)}"
+
+
 def report(result: Sweep) -> None:
+    """A line a run, the build and the CPU bound it gives, the best run, 160 against 5."""
     for p in result.points:
         floor = result.floor(p.workers)
         print(
             f"max_workers={p.workers:>3}: {p.run.summary()[-1]}; floor {floor:.2f} s "
-            f"({p.run.elapsed / floor:.1f}x); CPU {p.cpu / result.pages * 1000:.2f} ms a page"
+            f"({p.run.elapsed / floor:.1f}x); CPU {p.cpu / result.pages * 1000:.2f} ms a page, "
+            f"{p.cpus_busy:.2f} CPUs busy"
         )
-    print(
-        f"\nThe client's CPU: {result.cpu_per_page * 1000:.2f} ms a page (process_time over all "
-        f"the runs, per page), so {result.pages} pages need at least {result.cpu_bound:.2f} s "
-        "of this process, however many threads wait."
-    )
+    print(f"\n{build_sentence(result)}\n{bound_sentence(result)}")
     if result.slots:
         print(
             f"The server serves {result.slots} requests at a time: its floor stops falling there."
@@ -145,7 +217,7 @@ def plot(result: Sweep) -> object:
     if result.slots:
         ax.axvline(result.slots, color="#ce5c00", linestyle="-.", label="the server's limit")
     ax.axhline(result.cpu_bound, color="#a40000", linestyle=":", linewidth=2,
-               label=f"CPU bound: P x {result.cpu_per_page * 1000:.2f} ms")  # fmt: skip
+               label=bound_label(result))  # fmt: skip
     ax.fill_between(every, [max(f, result.cpu_bound) for f in floors], color="#eeeeec",
                     label="out of reach")  # fmt: skip
     times = [p.run.elapsed for p in result.points]
@@ -180,8 +252,9 @@ def check_crossing(answer, result: Sweep) -> Verdict:
     elif message is None:
         message = (
             f"Not yet, because the floor meets the CPU bound at about {right:.0f} workers, not "
-            f"{answer}. Hint: ceil(P / N) * latency = P * CPU per page gives N = latency / CPU "
-            f"per page: {result.latency * 1000:.0f} ms / {result.cpu_per_page * 1000:.2f} ms."
+            f"{answer}. Hint: ceil(P / N) * latency = P * CPU per page / CPUs gives N = "
+            f"latency * CPUs / CPU per page: {result.latency * 1000:.0f} ms x "
+            f"{cpus_said(result.cpus, unit=False)} / {result.cpu_per_page * 1000:.2f} ms."
         )
     return Verdict(message)
 
