@@ -52,9 +52,10 @@ class Result:
 class Kernel:
     """One kernel and its blocking client, with short-sliced, bounded waits."""
 
-    def __init__(self, env: dict[str, str] | None = None) -> None:
+    def __init__(self, env: dict[str, str] | None = None, kernel_name: str = "python3") -> None:
         self.env = env if env is not None else kernel_env()
-        self.km = kernel_manager()  # over Unix sockets: no port to lose to another program
+        # Over Unix sockets: no port to lose to another program.
+        self.km = kernel_manager(kernel_name=kernel_name)
         self.km.start_kernel(env=self.env)
         self.kc = self.km.client()
         self.kc.start_channels()

@@ -58,9 +58,15 @@ def assert_clean_interrupt(result) -> None:
 
 
 @pytest.fixture(scope="module")
-def kernel():
+def kernel_name() -> str:
+    """The kernel these tests start (tests/test_kernel_faults_free_threaded.py: the other)."""
+    return "python3"
+
+
+@pytest.fixture(scope="module")
+def kernel(kernel_name):
     """One kernel for the interrupt tests, warmed up by a whole threaded run."""
-    shared = Kernel()
+    shared = Kernel(kernel_name=kernel_name)
     try:
         shared.ok(SETUP)
         assert shared.value("__import__('os').environ.get('LESSONS_SITES')") is None
@@ -72,12 +78,12 @@ def kernel():
 
 
 @pytest.fixture
-def new_kernel():
+def new_kernel(kernel_name):
     """Start fresh kernels on demand; every one is shut down after the test."""
     started: list[Kernel] = []
 
     def start() -> Kernel:
-        started.append(Kernel())
+        started.append(Kernel(kernel_name=kernel_name))
         started[-1].ok(SETUP)
         return started[-1]
 
@@ -189,13 +195,13 @@ def test_two_kernels_run_at_once_on_their_own_demo_sites(new_kernel):
 
 
 @pytest.fixture(scope="module")
-def explorer_reruns():
+def explorer_reruns(kernel_name):
     """The explorer cell run three times in one kernel, with one run after the first.
 
     Gives the kernel and, after each rerun, the count of open explorers and the live widgets
     by type.
     """
-    kernel = Kernel()
+    kernel = Kernel(kernel_name=kernel_name)
     try:
         kernel.ok(SETUP)
         live = []  # (explorers open, Counter of live widgets by type) after each rerun

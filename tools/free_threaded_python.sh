@@ -85,7 +85,8 @@ for candidate in $candidates; do
         fetched="$candidate"
         break
     fi
-    say "  not served ($(grep -m1 -o '[0-9]\{3\}  *[A-Z][A-Za-z ]*' "$home/fetch.log" || echo 'no answer')); trying the next one"
+    why="$(grep -m1 -o '[0-9]\{3\}  *[A-Z][A-Za-z ]*[a-z]' "$home/fetch.log" || echo 'no answer')"
+    say "  not served ($why); trying the next one"
 done
 if [ -z "$fetched" ]; then
     say "error: none of these source packages could be fetched: $candidates"
