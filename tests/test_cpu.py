@@ -314,3 +314,12 @@ def test_no_price_is_claimed_where_the_free_threaded_build_was_not_slower():
     results = {"builds": {"3.11 (standard)": STANDARD, "3.13t (free-threaded)": quick}}
     cost = cpu_builds.verdicts(results)[-1]
     assert "as fast within a few percent here: no price to see in this run" in cost
+
+
+def test_a_speed_up_beyond_two_cpus_is_blamed_on_the_machine():
+    # Seen in JupyterLab while the other tests ran: 0.57 s one after another (0.46 s of CPU).
+    slowed = recorded(sync=0.57, two=0.23, two_cpu=0.43, free=True, gil=False)
+    slowed["one after another"]["cpu"] = 0.46
+    (line,) = cpu_builds.verdicts({"builds": {"3.13t (free-threaded)": slowed}})
+    assert "2.48 times as fast" in line and "more than two CPUs can give" in line
+    assert "slowed by other work (0.81 of a CPU)" in line

@@ -141,6 +141,11 @@ def verdicts(results: dict) -> list[str]:
             )
         elif busy >= SPREAD:
             said += ": no GIL, so both threads ran Python code at once, on two CPUs."
+            if ratio > 2 * (1 + NOTICED):  # two threads cannot do more than two CPUs can
+                said = said[:-1] + (
+                    f"; more than two CPUs can give, because the run one after another was "
+                    f"slowed by other work ({sync['cpu'] / sync['elapsed']:.2f} of a CPU)."
+                )
         else:
             said += (
                 ": no GIL, yet the threads did not spread over two CPUs in this run (the "
@@ -217,7 +222,7 @@ def plot_builds(results: dict):
     ax.bar_label(bars, labels, padding=3)
     ax.invert_yaxis()
     ax.margins(x=0.3)
-    ax.set_xlabel("seconds for the same sums (speed-up against one after another, same build)")
+    ax.set_xlabel("seconds for the same sums (speed-up over one after another)")
     ax.set_title(f"CPU-bound work on {results['cpus']} usable CPUs, each build in its own colour")
     figure.legend(loc="outside lower center", fontsize="small")
     return figure_image(figure)
