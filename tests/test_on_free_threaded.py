@@ -17,7 +17,9 @@ ROOT = TESTS.parent
 FILES = [
     "test_races.py",
     "test_cpu.py",
+    "test_cpu_builds.py",
     "test_how_many.py",
+    "test_cpu_bound.py",
     "test_programs.py",
     "test_primitives.py",
     "test_processes.py",
