@@ -171,6 +171,14 @@ def test_check_threads_speedup_against_the_measured_ratio(monkeypatch):
     assert cpu_lab.check_threads_speedup(2).correct
 
 
+def test_check_threads_speedup_reads_the_tables_row_for_this_build():
+    rows = {"one after another": {"elapsed": 1.0}, "threads, 2 workers": {"elapsed": 0.5}}
+    table = {"builds": {builds.this_build().name: rows, "9.9 (other)": {}}}
+    said = cpu_lab.check_threads_speedup(2, table)
+    assert said.correct and "2.00 times as fast as one after another in the table above" in said
+    assert not cpu_lab.check_threads_speedup(1, table).correct
+
+
 def test_check_threads_speedup_runs_for_real():
     verdict = cpu_lab.check_threads_speedup(1.0, numbers=SMALL)
     assert verdict.startswith(("Correct", "Not yet")) and "times as fast" in verdict
