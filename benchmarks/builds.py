@@ -28,7 +28,6 @@ import time
 from lessons import threaded
 from lessons.course import builds, cpu_builds, race_report
 from lessons.course.demo_process import DemoSitesProcess
-from lessons.course.race_report import Counted
 from lessons.course.sites import register_letters
 
 WORKERS = (5, 20, 160)
@@ -39,14 +38,8 @@ CHILD_SECONDS = 300
 
 def counters(pythons: dict[str, str], runs: int) -> None:
     """Chapter 04's bare counters on each build, each in a fresh Python of it (race_report)."""
-    rows = []
-    for label, python in pythons.items():
-        argv = ["-m", "lessons.course.race_report", "--runs", str(runs), "--threads", "4"]
-        said = builds.run_json(python, argv, CHILD_SECONDS)
-        if "counted" not in said:
-            rows.append({"build": label, "error": said.get("error", "no counters")})
-            continue
-        rows.append(race_report.row(said["build"], [Counted(**c) for c in said["counted"]]))
+    rows = [race_report.measure_in(label, python, runs, 4, CHILD_SECONDS)
+            for label, python in pythons.items()]  # fmt: skip
     print(f"\nChapter 04's counters: 4 threads, {runs} runs each, in a fresh Python of each build:")
     print(race_report.lock_table(rows))
     print(race_report.what_the_table_means(rows))

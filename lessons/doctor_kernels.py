@@ -40,12 +40,7 @@ def _gil_came_back(name: str, spec: dict, facts: dict, ran: float) -> Row | None
         return None
     from .course import builds
 
-    culprit = facts["turned_on_by"]
-    if not culprit:  # it came on while the kernel started: ask a fresh process of its Python
-        try:
-            culprit = builds.probe(spec["argv"][0])["turned_on_by"]
-        except Exception as error:  # noqa: BLE001 (the row says what happened)
-            culprit = f"a module (the probe failed: {error})"
+    culprit = builds.culprit(facts, spec["argv"][0])
     found = f"{name} ran a cell in {ran:.2f} s: {_build_text(facts)}: {culprit} turned it on"
     fix = (
         f"upgrade {culprit} in that kernel's environment to a release that declares itself "

@@ -81,17 +81,6 @@ def find_python(given: str | None) -> tuple[str, str]:
     )
 
 
-def version_of(python: str) -> str:
-    done = subprocess.run(
-        [python, "-c", "import platform; print(platform.python_version())"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    return done.stdout.strip()
-
-
 def make_environment(python: str, venv: Path) -> str:
     """A virtual environment from `python` at `venv`; kept if it is already from that Python."""
     config = venv / "pyvenv.cfg"
@@ -216,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         python, where = step("interpreter", lambda: _found(args.python))[0]
-        version = version_of(python)
+        version = builds.interpreter_facts(python)[0]  # asked once already, by find_python
         minor = ".".join(version.split(".")[:2])
         step("environment", lambda: make_environment(python, venv))
         step("packages", lambda: install(venv, minor))
@@ -243,7 +232,9 @@ def _checked():
         module, why = next(iter(facts["failed"].items()))
         raise Refused(f"the kernel cannot import {module}: {why}")
     if facts["gil_enabled"]:
-        culprit = facts["turned_on_by"] or _culprit()
+        culprit = builds.culprit(
+            facts, str(course_home() / "free-threaded-kernel" / "bin" / "python")
+        )
         raise Refused(
             f"the GIL came back on in the kernel: {culprit} turned it on at import (it does "
             "not declare itself free-threading-safe); upgrade it in "
@@ -251,12 +242,3 @@ def _checked():
         )
     text = f"started; after the chapters' imports the GIL is off ({facts['executable']})"
     return facts, text
-
-
-def _culprit() -> str:
-    """The module that turned the GIL on, found in a fresh process of the kernel's Python."""
-    python = str(course_home() / "free-threaded-kernel" / "bin" / "python")
-    try:
-        return builds.probe(python)["turned_on_by"] or "a module imported at the kernel's start"
-    except (RuntimeError, subprocess.SubprocessError, ValueError) as error:
-        return f"a module (the probe failed: {error})"

@@ -189,7 +189,7 @@ def test_the_table_has_a_row_per_build_and_what_the_lock_cost_there():
 def test_compare_builds_measures_another_build_in_a_fresh_python(monkeypatch, capsys):
     here = race_report.build_label(builds.this_build())
     monkeypatch.setattr(race_report, "pythons", lambda: {here: sys.executable, "B": sys.executable})
-    monkeypatch.setattr(race_report, "missing_build", lambda: None)
+    monkeypatch.setattr(race_report, "missing_build", lambda found=None: None)
     mine = [race_report.count(n, *race_report.COUNTERS[n], 1, 2) for n in race_report.BARE_COUNTERS]
     rows = race_report.compare_builds(mine, seconds=120)
     assert [r["build"] for r in rows] == [here, here]  # the fresh process names its own build

@@ -7,6 +7,7 @@ test a version number for what is really a question about the GIL.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import platform
@@ -113,7 +114,8 @@ def import_and_watch(modules=KERNEL_MODULES + CHAPTER_MODULES) -> dict:
                 importlib.import_module(module)
             except Exception as error:  # noqa: BLE001 (a missing module is a finding)
                 failed[module] = f"{type(error).__name__}: {error}"
-            if turned_on_by is None and this_build().gil_enabled and this_build().free_threaded:
+            now = this_build()
+            if turned_on_by is None and now.free_threaded and now.gil_enabled:
                 turned_on_by = module
     named = [str(w.message).split("module '")[1].split("'")[0] for w in said if _gil_warning(w)]
     build = this_build()
@@ -150,37 +152,44 @@ def probe(python: str, modules=KERNEL_MODULES + CHAPTER_MODULES, env=None) -> di
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-IS_FREE_THREADED = "import sysconfig; print(bool(sysconfig.get_config_var('Py_GIL_DISABLED')))"
+ASK = (
+    "import platform, sysconfig; print(platform.python_version(), "
+    "bool(sysconfig.get_config_var('Py_GIL_DISABLED')))"
+)
+
+
+@functools.cache  # asked again by every chapter cell that lists the builds: one process each
+def interpreter_facts(python: str) -> tuple[str, bool] | None:
+    """(version, free-threaded build?) of the interpreter at `python`; None if it does not run."""
+    try:
+        done = subprocess.run([python, "-c", ASK], capture_output=True, text=True, timeout=30)
+        version, free = done.stdout.split()
+    except (OSError, subprocess.TimeoutExpired, ValueError):
+        return None
+    return (version, free == "True") if done.returncode == 0 else None
 
 
 def is_free_threaded(python: str) -> bool | None:
     """Whether the interpreter at `python` is a free-threaded build; None if it does not run."""
-    try:
-        done = subprocess.run(
-            [python, "-c", IS_FREE_THREADED],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if done.returncode != 0:
-        return None
-    return done.stdout.strip() == "True"
+    facts = interpreter_facts(python)
+    return None if facts is None else facts[1]
 
 
 def label_of(python: str) -> str | None:
     """'3.13t (free-threaded)' or '3.11 (standard)' for the interpreter at `python`."""
-    code = (
-        "import platform, sysconfig; print(platform.python_version(), "
-        "bool(sysconfig.get_config_var('Py_GIL_DISABLED')))"
-    )
+    facts = interpreter_facts(python)
+    return None if facts is None else Build(facts[0], facts[1], not facts[1], 1, python).name
+
+
+def culprit(facts: dict, python: str) -> str:
+    """The module that turned the GIL on: the one `import_and_watch` named, else the one a fresh
+    process of `python` names (the GIL came on while that interpreter started)."""
+    if facts.get("turned_on_by"):
+        return facts["turned_on_by"]
     try:
-        done = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=30)
-        version, free = done.stdout.split()
-    except (OSError, subprocess.TimeoutExpired, ValueError):
-        return None
-    return Build(version, free == "True", free != "True", 1, python).name
+        return probe(python)["turned_on_by"] or "a module imported at the interpreter's start"
+    except (RuntimeError, OSError, subprocess.SubprocessError, ValueError) as error:
+        return f"a module (the probe failed: {error})"
 
 
 def pythons() -> dict[str, str]:
@@ -207,9 +216,10 @@ def pythons() -> dict[str, str]:
     return found
 
 
-def missing_build() -> str | None:
-    """None when both builds are here; else one line naming the command that adds the other."""
-    if len(pythons()) > 1:
+def missing_build(found: dict[str, str] | None = None) -> str | None:
+    """None when both builds are here (`found`: what `pythons()` gave, else asked now); else one
+    line naming the command that adds the other."""
+    if len(pythons() if found is None else found) > 1:
         return None
     if this_build().free_threaded:
         return (

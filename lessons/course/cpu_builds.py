@@ -73,7 +73,7 @@ def compare_builds(numbers=None, rounds: int = ROUNDS, pythons: dict | None = No
                 bar.step(f"{label}: {name}")
     results = {"builds": by_build, "this": builds.this_build().name, "rounds": rounds}
     results |= {"numbers": len(numbers), "steps": sum(numbers), "cpus": builds.usable_cpus()}
-    results["missing"] = builds.missing_build() if len(pythons) < 2 else None
+    results["missing"] = builds.missing_build(pythons)
     _check_sums(by_build)
     print_table(results)
     for line in verdicts(results):

@@ -20,7 +20,6 @@ from . import builds
 
 NUMBERS = [450_000 + x for x in range(20)]  # one after another: 0.6 to 0.9 s here
 ROUNDS = 2  # each version twice, in turn, the fastest kept: a busy moment elsewhere is left out
-MAX_THREADS = 64  # CPU-bound: more threads than CPUs never help, and each costs memory
 MAX_PROCESSES = max(8, 2 * (os.cpu_count() or 1))  # each is a whole Python to start
 POOL_SECONDS = 20  # a pool's start-up and task must end within this long, or it is stopped
 
@@ -61,7 +60,7 @@ def interpreter() -> dict:
         + "; ".join(f"{label} at {python}" for label, python in facts["builds"].items())
         + "."
     )
-    if missing := builds.missing_build():
+    if missing := builds.missing_build(facts["builds"]):
         print(missing)
     return facts
 

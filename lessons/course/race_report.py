@@ -230,25 +230,30 @@ def what_the_table_means(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def measure_in(label: str, python: str, runs: int, threads: int, seconds: float) -> dict:
+    """The bare counters' row of one build, measured in a fresh Python of it (`python`)."""
+    argv = ["-m", "lessons.course.race_report", "--runs", str(runs), "--threads", str(threads)]
+    said = run_json(python, argv, seconds)  # a fresh process: its own build, its own GIL
+    if "counted" not in said:
+        return {"build": label, "error": said.get("error", f"no counters in {said}")}
+    return row(said["build"], [Counted(**c) for c in said["counted"]])
+
+
 def compare_builds(results: list[Counted], seconds: float = OTHER_BUILD_SECONDS) -> list[dict]:
     """This kernel's row from `results`; every other build's, measured in a fresh Python of it."""
     here = build_label(this_build())
     runs = max(len(c.lost) for c in results)
     threads = next((c.updates // COUNTERS[c.name][1] for c in results if c.name in COUNTERS), 4)
     rows = [row(here, results)]
-    for label, python in list(pythons().items())[1:]:
-        argv = ["-m", "lessons.course.race_report", "--runs", str(runs), "--threads", str(threads)]
+    found = pythons()
+    for label, python in list(found.items())[1:]:
         print(f"Measuring {label} in a fresh Python of it: {python}", flush=True)
-        said = run_json(python, argv, seconds)  # a fresh process: its own build, its own GIL
-        if "counted" not in said:
-            rows.append({"build": label, "error": said.get("error", f"no counters in {said}")})
-        else:
-            rows.append(row(said["build"], [Counted(**c) for c in said["counted"]]))
+        rows.append(measure_in(label, python, runs, threads, seconds))
     print(f"{threads} threads, {runs} runs a counter; this kernel's row is the counters above, "
           "another build's ran in a fresh Python of that build:")  # fmt: skip
     print(lock_table(rows))
     print(what_the_table_means(rows))
-    if (missing := missing_build()) is not None:
+    if (missing := missing_build(found)) is not None:
         print(missing)
     return rows
 

@@ -128,7 +128,7 @@ def compare_scale(pages: int = PAGES, concurrent: int = CONCURRENT, demo=None) -
     for line in scale_verdicts(by_build):
         print(line)
     if len(pythons) < 2:
-        print(missing_build())
+        print(missing_build(pythons))
     return {**by_build[next(iter(by_build))], "by_build": by_build}
 
 
