@@ -3,16 +3,9 @@ and kernels that need no port."""
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import os
-import shutil
 import socket
-import tempfile
-import uuid
-from pathlib import Path
-
-from jupyter_client import KernelManager
 
 
 def closed_port_url() -> str:
@@ -61,35 +54,7 @@ def process_gone(pid: int) -> bool:
         return True
 
 
-# Kernels that the tests start talk to their client over Unix sockets, not TCP. Over TCP,
-# jupyter_client picks five free ports and the kernel binds them a moment later; any outgoing
-# connection may take one meanwhile ("ZMQError: Address already in use", then "Kernel died
-# before replying to kernel_info": the race jupyter_client#154 describes). Chapter 08's 2,000
-# requests hold up to 18% of the range of such ports for a minute, while the other test worker
-# starts kernels. A Unix socket has no port to lose. The sockets' path must stay under 108
-# bytes, so they live in a short folder of this process's own.
-KERNEL_TRANSPORT = "ipc"
+# Kernels that the tests start talk over Unix sockets (lessons.course.execute says why).
+from lessons.course.execute import KERNEL_TRANSPORT, kernel_manager, kernel_socket_dir  # noqa: E402
 
-
-def kernel_socket_dir() -> Path:
-    """A short folder for the Unix sockets of this process's kernels, removed at exit."""
-    global _socket_dir
-    if _socket_dir is None:
-        base = "/tmp" if os.path.isdir("/tmp") else None  # not TMPDIR, which may be long
-        _socket_dir = Path(tempfile.mkdtemp(prefix="kernels-", dir=base))
-        atexit.register(shutil.rmtree, _socket_dir, ignore_errors=True)
-    return _socket_dir
-
-
-_socket_dir: Path | None = None
-
-
-def kernel_manager(
-    manager_class: type[KernelManager] = KernelManager, kernel_name: str = "python3"
-) -> KernelManager:
-    """A manager for one kernel that talks over Unix sockets (see KERNEL_TRANSPORT)."""
-    connection_file = kernel_socket_dir() / f"kernel-{uuid.uuid4()}.json"
-    # The sockets are named after the connection file: an absolute path, whatever the cwd.
-    return manager_class(
-        kernel_name=kernel_name, transport=KERNEL_TRANSPORT, connection_file=str(connection_file)
-    )
+__all__ = ["KERNEL_TRANSPORT", "kernel_manager", "kernel_socket_dir"]

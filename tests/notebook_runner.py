@@ -7,22 +7,17 @@ import copy
 import dataclasses
 import json
 import math
-import os
 import pathlib
 import time
-from collections.abc import Callable
-from queue import Empty
-from typing import Any
 
 import nbformat
 from jupyter_client import AsyncKernelManager
 from jupyter_core.utils import ensure_async
-from loopback import kernel_manager
-from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
-POLL_SLICE = 0.2  # seconds: the longest single wait for a kernel reply (see SlicedPollClient)
+from lessons.course.execute import SlicedPollClient, kernel_manager, learner_env
+
 CELL_SECONDS = 120  # no cell of the course may take longer
 NOTEBOOK_SECONDS = 300  # both passes of one notebook together (a pass takes 20 to 30 s)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -41,41 +36,6 @@ def _course_probe():
 _course_probe()
 del _course_probe
 """
-
-
-class SlicedPollClient(NotebookClient):
-    """nbclient, except that it waits for each execute reply in short slices.
-
-    nbclient waits for a cell's reply with one long `shell_channel.get_msg(timeout=...)`. With
-    widgets that wait sometimes misses a reply that has already arrived and sleeps the whole
-    timeout (nbclient issue #312; FIELD-NOTES: 3 stalls in 20 runs). Asking again every 0.2 s
-    catches the reply; the cell's real deadline and every other behaviour stay nbclient's.
-    """
-
-    async def _async_poll_for_reply(self, msg_id: str, cell: NotebookNode, *args: Any) -> dict:
-        assert self.kc is not None
-        channel = self.kc.shell_channel
-        channel.get_msg = _sliced(channel.get_msg)
-        try:
-            return await super()._async_poll_for_reply(msg_id, cell, *args)
-        finally:
-            del channel.get_msg  # back to the class's own method
-
-
-def _sliced(get_msg: Callable[..., Any]) -> Callable[..., Any]:
-    """get_msg(timeout=T) made of waits of at most POLL_SLICE, still raising Empty after T."""
-
-    async def sliced_get_msg(timeout: float | None = None) -> dict:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            left = POLL_SLICE if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                return await ensure_async(get_msg(timeout=min(POLL_SLICE, left)))
-            except Empty:
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise
-
-    return sliced_get_msg
 
 
 @dataclasses.dataclass
@@ -131,8 +91,7 @@ class TwicePassClient(SlicedPollClient):
 
     async def run_twice(self) -> tuple[Pass, Pass]:
         self.reset_execution_trackers()
-        # A learner's LESSONS_SITES=real must not send the tests to the internet.
-        env = {k: v for k, v in os.environ.items() if k != "LESSONS_SITES"}
+        env = learner_env()  # a learner's LESSONS_SITES=real must not reach the tests
         # cleanup_kc: nbclient shuts down only a kernel whose manager it made itself; ours is
         # given (for its Unix sockets), and would otherwise live on, with its demo sites.
         async with self.async_setup_kernel(cwd=str(self.path.parent), env=env, cleanup_kc=True):

@@ -16,14 +16,14 @@ from notebook_runner import (
     CELL_SECONDS,
     NOTEBOOK_SECONDS,
     PNG,
-    POLL_SLICE,
     WIDGET_VIEW,
     Execution,
     Pass,
-    SlicedPollClient,
     execute_twice,
 )
 from two_builds import require_kernel
+
+from lessons.course.execute import POLL_SLICE, SlicedPollClient
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
