@@ -1,5 +1,5 @@
 """The command line: python -m lessons sync | threads | asyncio | processes | doctor |
-free-threaded."""
+free-threaded | site."""
 
 from __future__ import annotations
 
@@ -24,9 +24,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "mode",
-        choices=[*MODES, "doctor", "free-threaded"],
+        choices=[*MODES, "doctor", "free-threaded", "site"],
         help="which program to run; doctor: check this machine before a class; "
-        "free-threaded: add a kernel without a GIL (its own --help)",
+        "free-threaded: add a kernel without a GIL; site: the course as a website of executed "
+        "chapters (each its own --help)",
     )
     parser.add_argument(
         "--workers",
@@ -58,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         from . import free_threaded
 
         return free_threaded.main(argv[1:])
+    if argv[:1] == ["site"]:  # its own options: --out, --kernel, --repository, --hub
+        from . import site
+
+        return site.main(argv[1:])
     args = parse(argv)
     if args.mode == "doctor":
         from . import doctor  # imported here: the programs need none of Jupyter
