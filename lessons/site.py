@@ -230,7 +230,7 @@ def _build_words(facts: dict | None) -> str:
 
 def _chapter_list(chapters: list) -> str:
     items = "".join(f'<li><a href="{c.href}">{html.escape(c.title)}</a></li>' for c in chapters)
-    return f'<ol class="lessons-chapters">{items}</ol>'
+    return f'<ul class="lessons-chapters">{items}</ul>'
 
 
 def _link(chapter) -> dict:
