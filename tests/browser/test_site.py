@@ -4,12 +4,15 @@ error, no placeholder, no request outside the site, and links that lead somewher
 
 from __future__ import annotations
 
+import functools
 import html
+import http.server
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -78,10 +81,10 @@ def page(browser, built):
         context.close()
 
 
-def _open(page, out: Path, name: str) -> float:
-    """Load a page from disk and wait for every saved widget to be drawn; the seconds taken."""
+def _open(page, url: str) -> float:
+    """Load a page and wait for every saved widget to be drawn; the seconds taken."""
     started = time.perf_counter()
-    page.goto((out / name).as_uri(), wait_until="load")
+    page.goto(url, wait_until="load")
     views = page.locator(WIDGET_VIEW).count()
     if views:
         # The manager draws each view in a new element right after its script tag.
@@ -96,7 +99,7 @@ def _open(page, out: Path, name: str) -> float:
 @pytest.mark.parametrize("name", PAGES)
 def test_every_page_shows_everything_from_the_site_alone(built, page, name):
     out, _ = built
-    seconds = _open(page, out, name)
+    seconds = _open(page, (out / name).as_uri())
     page.wait_for_timeout(300)  # fonts and late images
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"site-{Path(name).stem}.png"), full_page=True)
@@ -139,7 +142,7 @@ def test_every_page_shows_everything_from_the_site_alone(built, page, name):
 def test_exercises_show_their_first_not_yet(built, page, name):
     """An exercise's check, as the learner first runs it: "Not yet", never an answer."""
     out, _ = built
-    _open(page, out, name)
+    _open(page, (out / name).as_uri())
     checks = 0
     for cell in page.locator(".jp-CodeCell").all():
         source = cell.locator(".jp-InputArea").inner_text()
@@ -180,7 +183,7 @@ def test_links_between_pages_lead_somewhere(built):
 def test_each_chapter_runs_for_real_on_binder_and_a_hub(built, page):
     out, _ = built
     chapter = CHAPTERS[1]
-    _open(page, out, chapter.href)
+    _open(page, (out / chapter.href).as_uri())
     binder = page.locator("a.lessons-binder").get_attribute("href")
     assert binder == site_pages.run_links(chapter.path.name, REPOSITORY)["binder"]
     # The hub's address typed in the form opens the chapter there (nbgitpuller).
@@ -193,3 +196,28 @@ def test_each_chapter_runs_for_real_on_binder_and_a_hub(built, page):
     # Each chapter's navigation reaches the next one, and the first the index.
     page.goto((out / CHAPTERS[0].href).as_uri())
     assert page.locator(".lessons-nav-top a[rel=next]").get_attribute("href") == CHAPTERS[1].href
+
+
+def test_a_static_host_serves_it_as_it_is(built, page):
+    """The same folder served over HTTP (the standard library's server, on 127.0.0.1), as GitHub
+    Pages or any static host would: the explorer's chapter draws every widget, asks nothing
+    outside the site, and every request is answered."""
+    out, _ = built
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    try:
+        root = f"http://127.0.0.1:{server.server_address[1]}/"
+        responses = []
+        page.on("response", lambda response: responses.append(response.status))
+        _open(page, root + CHAPTERS[1].href)
+        outside = [u for u in page.requests if not u.startswith((root, "data:", "blob:"))]
+        assert not outside and not page.failed and not page.errors
+        assert responses and all(status == 200 for status in responses), responses
+        assert page.locator(".jp-OutputArea img").count() >= 1
+    finally:
+        server.shutdown()
+        server.server_close()
+        serving.join(timeout=10)
