@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from .course import builds, kernels
+from .preflight import stepper
 
 NAME = "free-threaded"
 ROOT = Path(__file__).resolve().parents[1]  # the checkout: lessons/ and the requirements files
@@ -196,12 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         return remove(args.prefix, venv)
     started = time.perf_counter()
 
-    def step(name: str, what) -> object:
-        begun = time.perf_counter()
-        said = what()
-        text = said if isinstance(said, str) else said[1]
-        print(f"{name:<11} {time.perf_counter() - begun:6.2f} s  {text}", flush=True)
-        return said
+    step = stepper(width=11, digits=2)
 
     try:
         python, where = step("interpreter", lambda: _found(args.python))[0]

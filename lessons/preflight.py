@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import time
+from collections.abc import Callable
 from importlib import metadata
 
 INSTALL = "python -m pip install -r requirements.txt"
@@ -28,3 +30,19 @@ def version(package: str) -> str | None:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
+
+
+def stepper(width: int, digits: int) -> Callable[[str, Callable[[], object]], object]:
+    """A command's steps, one line each: the step's name, its seconds and what it said.
+
+    A step's `what()` returns a sentence, or (a value, a sentence); the step returns the same.
+    """
+
+    def step(name: str, what: Callable[[], object]) -> object:
+        begun = time.perf_counter()
+        said = what()
+        text = said if isinstance(said, str) else said[1]
+        print(f"{name:<{width}} {time.perf_counter() - begun:6.{digits}f} s  {text}", flush=True)
+        return said
+
+    return step

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from .course import kernels, site_pages
+from .preflight import stepper
 
 DEFAULT_OUT = site_pages.ROOT / "_site"
 MARKER = ".lessons-site"  # in every folder this command wrote: it may write there again
@@ -148,12 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     repository = args.repository or site_pages.repository_address()
     started = time.perf_counter()
 
-    def step(name: str, what) -> object:
-        begun = time.perf_counter()
-        said = what()
-        text = said if isinstance(said, str) else said[1]
-        print(f"{name:<16} {time.perf_counter() - begun:6.1f} s  {text}", flush=True)
-        return said
+    step = stepper(width=16, digits=1)
 
     try:
         check_out(out)

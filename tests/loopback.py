@@ -54,7 +54,7 @@ def process_gone(pid: int) -> bool:
         return True
 
 
-# Kernels that the tests start talk over Unix sockets (lessons.course.execute says why).
-from lessons.course.execute import KERNEL_TRANSPORT, kernel_manager, kernel_socket_dir  # noqa: E402
+# Kernels that the tests start talk over Unix sockets (lessons.course.kernels says why).
+from lessons.course.kernels import KERNEL_TRANSPORT, kernel_manager, kernel_socket_dir  # noqa: E402
 
 __all__ = ["KERNEL_TRANSPORT", "kernel_manager", "kernel_socket_dir"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import dataclasses
-import json
 import math
 import pathlib
 import time
@@ -16,7 +15,8 @@ from jupyter_core.utils import ensure_async
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 
-from lessons.course.execute import SlicedPollClient, kernel_manager, learner_env
+from lessons.course.execute import SlicedPollClient, learner_env, probe
+from lessons.course.kernels import kernel_manager
 
 CELL_SECONDS = 120  # no cell of the course may take longer
 NOTEBOOK_SECONDS = 300  # both passes of one notebook together (a pass takes 20 to 30 s)
@@ -117,24 +117,15 @@ class TwicePassClient(SlicedPollClient):
             for model_id, state in self.widget_state.items()
             if state.get("_model_name") == "OutputModel" and "outputs" in state
         }
-        # nbclient stores an executed cell back at its index, so the probe needs a place in the
-        # (in-memory) notebook while it runs.
-        probe = nbformat.v4.new_code_cell(PROBE)
-        self.nb.cells.append(probe)
-        try:
-            await self.async_execute_cell(probe, len(self.nb.cells) - 1, store_history=False)
-        finally:
-            self.nb.cells.pop()
-        printed = "".join(o.get("text", "") for o in probe.outputs if o.output_type == "stream")
-        found = [line for line in printed.splitlines() if line.startswith(PROBE_MARK)]
-        state = json.loads(found[-1].removeprefix(PROBE_MARK)) if found else {}
+        state, printed = await probe(self, PROBE, PROBE_MARK)
+        state = state or {}
         return Pass(
             cells=cells,
             output_widgets=output_widgets,
             demo_threads=state.get("demo_threads"),
             demo_pid=state.get("pid"),
             demo_urls=state.get("urls"),
-            probe_output=printed or repr(probe.outputs)[:1000],
+            probe_output=printed or "(it printed nothing)",
         )
 
 

@@ -2,54 +2,19 @@
 
 from __future__ import annotations
 
-import atexit
+import json
 import os
-import shutil
-import tempfile
 import time
-import uuid
 from collections.abc import Callable
-from pathlib import Path
 from queue import Empty
 from typing import Any
 
-from jupyter_client import KernelManager
+import nbformat
 from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 
 POLL_SLICE = 0.2  # seconds: the longest single wait for a kernel reply (see SlicedPollClient)
-
-# The kernels started here talk to their client over Unix sockets, not TCP. Over TCP,
-# jupyter_client picks five free ports and the kernel binds them a moment later; any outgoing
-# connection may take one meanwhile ("ZMQError: Address already in use", then "Kernel died
-# before replying to kernel_info": the race jupyter_client#154 describes). Chapter 08's 2,000
-# requests hold up to 18% of the range of such ports for a minute, while another notebook's
-# kernel starts. A Unix socket has no port to lose. The sockets' path must stay under 108
-# bytes, so they live in a short folder of this process's own.
-KERNEL_TRANSPORT = "ipc"
-_socket_dir: Path | None = None
-
-
-def kernel_socket_dir() -> Path:
-    """A short folder for the Unix sockets of this process's kernels, removed at exit."""
-    global _socket_dir
-    if _socket_dir is None:
-        base = "/tmp" if os.path.isdir("/tmp") else None  # not TMPDIR, which may be long
-        _socket_dir = Path(tempfile.mkdtemp(prefix="kernels-", dir=base))
-        atexit.register(shutil.rmtree, _socket_dir, ignore_errors=True)
-    return _socket_dir
-
-
-def kernel_manager(
-    manager_class: type[KernelManager] = KernelManager, kernel_name: str = "python3"
-) -> KernelManager:
-    """A manager for one kernel that talks over Unix sockets (see KERNEL_TRANSPORT)."""
-    connection_file = kernel_socket_dir() / f"kernel-{uuid.uuid4()}.json"
-    # The sockets are named after the connection file: an absolute path, whatever the cwd.
-    return manager_class(
-        kernel_name=kernel_name, transport=KERNEL_TRANSPORT, connection_file=str(connection_file)
-    )
 
 
 class SlicedPollClient(NotebookClient):
@@ -91,3 +56,19 @@ def learner_env() -> dict[str, str]:
     """This process's environment for a kernel, less a learner's LESSONS_SITES=real: a course
     run by a machine (the tests, the site) uses the demo sites, never the internet."""
     return {k: v for k, v in os.environ.items() if k != "LESSONS_SITES"}
+
+
+async def probe(client: NotebookClient, code: str, mark: str) -> tuple[dict | None, str]:
+    """Run `code` in the client's kernel, outside the notebook, and read back the JSON it
+    printed after `mark`: (that JSON or None, all it printed)."""
+    cell = nbformat.v4.new_code_cell(code)
+    # nbclient stores an executed cell back at its index, so the probe needs a place in the
+    # (in-memory) notebook while it runs.
+    client.nb.cells.append(cell)
+    try:
+        await client.async_execute_cell(cell, len(client.nb.cells) - 1, store_history=False)
+    finally:
+        client.nb.cells.pop()
+    printed = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+    found = [line for line in printed.splitlines() if line.startswith(mark)]
+    return (json.loads(found[-1].removeprefix(mark)) if found else None), printed

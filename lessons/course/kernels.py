@@ -3,13 +3,50 @@
 from __future__ import annotations
 
 import ast
+import atexit
+import os
+import shutil
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from queue import Empty
 
 KERNEL_SECONDS = 30  # a kernel must start, and run the cell, within this long each
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"  # where a class's kernels run
+
+
+# The kernels started here talk to their client over Unix sockets, not TCP. Over TCP,
+# jupyter_client picks five free ports and the kernel binds them a moment later; any outgoing
+# connection may take one meanwhile ("ZMQError: Address already in use", then "Kernel died
+# before replying to kernel_info": the race jupyter_client#154 describes). Chapter 08's 2,000
+# requests hold up to 18% of the range of such ports for a minute, while another notebook's
+# kernel starts. A Unix socket has no port to lose. The sockets' path must stay under 108
+# bytes, so they live in a short folder of this process's own.
+KERNEL_TRANSPORT = "ipc"
+_socket_dir: Path | None = None
+
+
+def kernel_socket_dir() -> Path:
+    """A short folder for the Unix sockets of this process's kernels, removed at exit."""
+    global _socket_dir
+    if _socket_dir is None:
+        base = "/tmp" if os.path.isdir("/tmp") else None  # not TMPDIR, which may be long
+        _socket_dir = Path(tempfile.mkdtemp(prefix="kernels-", dir=base))
+        atexit.register(shutil.rmtree, _socket_dir, ignore_errors=True)
+    return _socket_dir
+
+
+def kernel_manager(manager_class=None, kernel_name: str = "python3"):
+    """A manager for one kernel (jupyter_client's KernelManager, or `manager_class`) that talks
+    over Unix sockets (see KERNEL_TRANSPORT)."""
+    if manager_class is None:
+        from jupyter_client import KernelManager as manager_class
+    connection_file = kernel_socket_dir() / f"kernel-{uuid.uuid4()}.json"
+    # The sockets are named after the connection file: an absolute path, whatever the cwd.
+    return manager_class(
+        kernel_name=kernel_name, transport=KERNEL_TRANSPORT, connection_file=str(connection_file)
+    )
 
 
 class KernelFailed(RuntimeError):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import html
-import json
 import re
 import time
 from pathlib import Path
@@ -16,7 +15,8 @@ from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernel
 from nbconvert import HTMLExporter
 from nbformat import NotebookNode
 
-from .execute import SlicedPollClient, kernel_manager, learner_env
+from .execute import SlicedPollClient, learner_env, probe
+from .kernels import kernel_manager
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: notebooks/, README.md, pyproject.toml
 NOTEBOOKS = ROOT / "notebooks"
@@ -147,18 +147,11 @@ async def _execute(client: SlicedPollClient, path: Path) -> dict:
             await client.async_execute_cell(
                 cell, index, execution_count=client.code_cells_executed + 1
             )
-        probe = nbformat.v4.new_code_cell(FACTS_CELL)
-        client.nb.cells.append(probe)
-        try:
-            await client.async_execute_cell(probe, len(client.nb.cells) - 1, store_history=False)
-        finally:
-            client.nb.cells.pop()
+        facts, printed = await probe(client, FACTS_CELL, FACTS_MARK)
         client.set_widgets_metadata()
-    printed = "".join(o.get("text", "") for o in probe.outputs if o.output_type == "stream")
-    found = [line for line in printed.splitlines() if line.startswith(FACTS_MARK)]
-    if not found:
+    if facts is None:
         raise ChapterFailed(f"{path.name}: the kernel did not say what it runs: {printed[:300]}")
-    return json.loads(found[-1].removeprefix(FACTS_MARK))
+    return facts
 
 
 def banner(facts: dict, when: str) -> list[str]:
