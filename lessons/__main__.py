@@ -7,6 +7,7 @@ import argparse
 import sys
 from urllib.parse import urlsplit
 
+from .course import contention
 from .course.runs import MODES, run
 from .course.sites import COPIES, SitesUnreachable, stop_demo_sites
 
@@ -70,12 +71,22 @@ def main(argv: list[str] | None = None) -> int:
         return doctor.main()
     sites = args.url * args.copies if args.url else ("real" if args.real else "demo")
     try:
-        result = run(args.mode, args.workers, sites=sites, copies=args.copies, quiet=args.quiet)
+        result = run(
+            args.mode,
+            args.workers,
+            sites=sites,
+            copies=args.copies,
+            quiet=args.quiet,
+            caution=False,
+        )
     except (ValueError, SitesUnreachable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     finally:
         stop_demo_sites()
+    line = None if result.interrupted else contention.caution(result.shared)
+    if line:  # on standard error: the last line of the output stays "Downloaded ..."
+        print(line, file=sys.stderr)
     if result.interrupted:
         return 130
     return 0 if result.done == result.pages else 1

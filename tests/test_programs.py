@@ -41,7 +41,8 @@ def test_quiet_prints_no_marks_but_the_last_line(fast_pages, capsys):
     lessons.run_threads(5, sites=fast_pages, quiet=True)
     out = capsys.readouterr().out
     assert out.startswith("Downloaded 160 in ")
-    assert "J" not in out and "R" not in out
+    # No line of marks (a caution line may follow, on a shared machine: tests/test_contention.py)
+    assert not any(set(line) <= {"J", "R"} for line in out.splitlines() if line), out
 
 
 def test_each_download_is_recorded_with_thread_and_times(fast_pages):

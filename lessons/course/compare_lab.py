@@ -12,7 +12,7 @@ from IPython.display import Image
 from matplotlib.figure import Figure
 
 from .. import asynchronous, processes, threaded
-from . import record_processes
+from . import contention, record_processes
 from .exercises import Verdict
 from .plotting import draw_elapsed, draw_timeline, figure_image
 from .progress import progress
@@ -94,7 +94,7 @@ async def compare(max_workers: int = 10, demo=None) -> dict[str, Measured]:
     sites, measured = demo_pages(demo), {}
     method = processes_method()
     other = next(m for m in START_METHODS if m != method)
-    with progress(4, "programs") as bar:
+    with progress(4, "programs") as bar, contention.watch() as watched:
         measured["threads"] = measure("threads", sites, max_workers)
         bar.step("threads")
         measured["asyncio"] = await measure_async(sites, max_workers)
@@ -117,6 +117,7 @@ async def compare(max_workers: int = 10, demo=None) -> dict[str, Measured]:
         f"began its first page: {startup:.2f} s of its {measured['processes'].run.elapsed:.2f} s."
     )
     print(f"The same pool started by {other} instead, timed apart: {other_startup:.2f} s.")
+    contention.say(watched.shared)
     return measured
 
 

@@ -13,7 +13,7 @@ import sys
 import time
 
 from .. import cpu
-from . import builds
+from . import builds, contention
 from .cpu_lab import NUMBERS, ROUNDS, _timed, check_workers, pool_startup
 from .progress import progress
 
@@ -64,7 +64,10 @@ def compare_builds(numbers=None, rounds: int = ROUNDS, pythons: dict | None = No
     rounds = check_workers(rounds, 5, "rounds")
     pythons = builds.pythons() if pythons is None else pythons
     by_build: dict[str, dict] = {}
-    with progress(len(pythons) * len(PROGRAMS), "CPU-bound runs, each in a fresh Python") as bar:
+    with (
+        progress(len(pythons) * len(PROGRAMS), "CPU-bound runs, each in a fresh Python") as bar,
+        contention.watch() as watched,
+    ):
         for label, python in pythons.items():
             by_build[label] = {}
             for name, (program, workers) in PROGRAMS.items():
@@ -76,6 +79,11 @@ def compare_builds(numbers=None, rounds: int = ROUNDS, pythons: dict | None = No
     results["missing"] = builds.missing_build(pythons)
     _check_sums(by_build)
     print_table(results)
+    # One thread of CPU-bound work runs as long as its CPU time on a quiet machine: longer, it
+    # waited for a CPU. That is the table's own measure of a shared machine.
+    ones = [rows["one after another"] for rows in by_build.values()]
+    stretched = max([r["elapsed"] / r["cpu"] - 1 for r in ones if r.get("cpu")] or [0.0])
+    contention.say(watched.shared and watched.shared.at_least(stretched))
     for line in verdicts(results):
         print(line)
     return results

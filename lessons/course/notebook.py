@@ -7,6 +7,7 @@ import platform
 import statistics
 from importlib import metadata
 
+from . import contention
 from .plotting import timeline_png
 from .record import Run
 from .sites import start_demo_sites
@@ -91,6 +92,7 @@ def compare(slow: Run, fast: Run) -> float:
         f"{slow.mode}: {slow.elapsed:.2f} s; {fast.mode} with max_workers={fast.max_workers}: "
         f"{fast.elapsed:.2f} s. That is {ratio:.1f} times faster, on this machine, just now."
     )
+    contention.say(slow.shared, fast.shared)
     return ratio
 
 

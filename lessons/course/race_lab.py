@@ -18,7 +18,7 @@ from IPython.display import Image
 from matplotlib.figure import Figure
 
 from .. import races, sessions
-from . import race_report
+from . import contention, race_report
 from .builds import this_build
 from .exercises import Verdict
 from .failures import describe
@@ -50,7 +50,7 @@ def switch_interval(seconds: float) -> Iterator[None]:
 def measure_counters(runs: int = 5, threads: int = 4, counters=None) -> list[Counted]:
     """Run each counter `runs` times; print updates lost and time per update; return them."""
     counters = counters or COUNTERS
-    with progress(len(counters) * runs, "counters") as bar:
+    with progress(len(counters) * runs, "counters") as bar, contention.watch() as watched:
         results = [race_report.count(name, f, times, runs, threads, bar.step)
                    for name, (f, times) in counters.items()]  # fmt: skip
     print(f"{threads} threads, switch interval {sys.getswitchinterval() * 1000:g} ms:")
@@ -67,6 +67,7 @@ def measure_counters(runs: int = 5, threads: int = 4, counters=None) -> list[Cou
         bare, locked = by_name["bare +="].per_update, by_name["bare += under the lock"].per_update
         print(f"The lock itself, around the bare +=: {(locked - bare) * 1e9:,.0f} ns more per "
               f"update ({locked * 1e9:,.0f} ns instead of {bare * 1e9:,.0f} ns).")  # fmt: skip
+    contention.say(watched.shared)
     print(race_report.what_the_counters_mean(results, this_build()))
     return results
 

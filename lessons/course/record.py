@@ -73,6 +73,7 @@ class Run:
     stopped: bool = False  # Stop was pressed, or the kernel interrupted
     interrupted: bool = False
     returned: list | None = None  # what download_all_sites returned (None if interrupted)
+    shared: object | None = None  # contention.Shared: what the machine did beside it meanwhile
 
     @property
     def done(self) -> int:

@@ -7,6 +7,7 @@ import importlib
 from collections.abc import Callable
 
 from .. import primitives, synchronous, threaded
+from . import contention
 from .record import Download, Recorder, Run, print_mark, record_run
 from .sites import COPIES, get_sites
 
@@ -59,12 +60,14 @@ def run(
     on_mark: Callable[[str], None] | None = None,
     on_download: Callable[[Download], None] | None = None,
     recorder: Recorder | None = None,
+    caution: bool = True,
 ) -> Run:
     """Run one of the lesson's programs (see MODES: "sync", "threads", "asyncio", ...), timed.
 
     For "asyncio", max_workers is how many requests may be under way at once; for
     "processes", how many worker processes. Prints J or R as each page arrives (not with
-    quiet=True) and, with show=True, the lesson's closing line "Downloaded 160 in N seconds".
+    quiet=True) and, with show=True, the lesson's closing line "Downloaded 160 in N seconds",
+    then (with caution=True) a caution if the machine was shared meanwhile (contention).
     Returns the Run: every download, with its thread and times, for plots and checks.
     """
     if mode not in MODES:
@@ -83,10 +86,14 @@ def run(
     recorder.on_mark = on_mark
     if on_download is not None:
         recorder.on_download = on_download
-    result = record_mode(mode, sites, recorder, workers)
+    with contention.watch() as watched:
+        result = record_mode(mode, sites, recorder, workers)
+    result.shared = watched.shared
     if show:
         marks = "\n" if on_mark is print_mark and result.downloads else ""
         print(marks + "\n".join(result.summary()))
+        if caution and not (result.interrupted or result.stopped):
+            contention.say(result.shared)
     return result
 
 

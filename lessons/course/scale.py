@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 
+from . import contention
 from .builds import missing_build, run_json, this_build
 from .builds import pythons as pythons_here
 from .exercises import Verdict
@@ -106,7 +107,10 @@ def compare_scale(pages: int = PAGES, concurrent: int = CONCURRENT, demo=None) -
     offers: elapsed, CPU, peak memory, threads. The top-level keys are this kernel's build's."""
     pythons = pythons_here()
     by_build: dict[str, dict] = {}
-    with progress(len(VARIANTS) * len(pythons), f"{pages} pages at {concurrent}") as bar:
+    with (
+        progress(len(VARIANTS) * len(pythons), f"{pages} pages at {concurrent}") as bar,
+        contention.watch() as watched,
+    ):
         for label, python in pythons.items():
             by_build[label] = {}
             for mode in VARIANTS:
@@ -125,6 +129,7 @@ def compare_scale(pages: int = PAGES, concurrent: int = CONCURRENT, demo=None) -
                   f"{r['cpu'] / r['elapsed']:>9.2f} {r['peak_mb']:>9.0f} MB "
                   f"{r['before_mb']:>8.0f} MB "
                   f"{r['threads']:>8}   {r['pages']} pages")  # fmt: skip
+    contention.say(watched.shared)
     for line in scale_verdicts(by_build):
         print(line)
     if len(pythons) < 2:

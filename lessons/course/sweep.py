@@ -13,7 +13,7 @@ import time
 
 from matplotlib.figure import Figure
 
-from . import builds
+from . import builds, contention
 from .costs import not_a_count
 from .exercises import Verdict, _not_a_number
 from .plotting import figure_image
@@ -54,6 +54,7 @@ class Sweep:
     latency: float
     slots: int | None = None  # requests the server serves at once (None: no limit)
     build: builds.Build = dataclasses.field(default_factory=builds.this_build)
+    shared: contention.Shared | None = None  # what the machine did beside the sweep
 
     @property
     def cpu_per_page(self) -> float:
@@ -113,11 +114,12 @@ def sweep(counts=COUNTS, copies: int = 80, *, sites=None, latency=None, demo=Non
     pages = sites if sites is not None else get_sites("demo", copies)
     latency = latency if latency is not None else demo_latency(demo)
     points = []
-    for workers in tracked(counts, "max_workers"):
-        cpu = time.process_time()
-        result = run("threads", workers, sites=pages, quiet=True, show=False)
-        points.append(Point(workers, result, time.process_time() - cpu))
-    return Sweep(points, len(pages), latency)
+    with contention.watch() as watched:
+        for workers in tracked(counts, "max_workers"):
+            cpu = time.process_time()
+            result = run("threads", workers, sites=pages, quiet=True, show=False)
+            points.append(Point(workers, result, time.process_time() - cpu))
+    return Sweep(points, len(pages), latency, shared=watched.shared)
 
 
 def throttled(
@@ -202,6 +204,7 @@ def report(result: Sweep) -> None:
     by_count = {p.workers: p.run.elapsed for p in result.points}
     if 5 in by_count and 160 in by_count:
         print(f"160 workers against 5: {by_count[5] / by_count[160]:.1f} times faster, here.")
+    contention.say(result.shared)
 
 
 def plot(result: Sweep) -> object:
