@@ -1,0 +1,215 @@
+"""A class on the hub as its browsers would drive it, without the browsers: each learner's server
+spawned through the hub's REST API, and notebooks run cell by cell in kernels of that server,
+over the Jupyter server's kernel websocket, as JupyterLab runs them. Also what each learner's
+processes (server, kernels, demo sites, pools) hold in memory. Used by the classroom test and
+by benchmarks/classroom.py."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import json
+import threading
+import time
+import urllib.error
+import uuid
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from tornado.httpclient import HTTPRequest
+from tornado.websocket import websocket_connect
+
+from .hub_server import SPAWN_TIMEOUT, Hub, server_pid
+
+CELL_SECONDS = 600  # one cell, however busy the machine (alone, none takes 30 s)
+FIGURES_MARK = "CLASSROOM-FIGURES "
+
+
+@dataclasses.dataclass
+class Ran:
+    """One notebook run by one learner: its seconds, its errors, and the figures it measured."""
+
+    notebook: str
+    seconds: float
+    errors: list[str]
+    figures: dict[str, Any]
+
+
+def spawn(hub: Hub, learner: str) -> None:
+    """Ask the hub to start a learner's server (it answers before the server is up)."""
+    hub.api("POST", f"/users/{learner}/server", timeout=SPAWN_TIMEOUT)
+
+
+def wait_spawned(hub: Hub, learner: str, started: float, timeout: float = SPAWN_TIMEOUT) -> float:
+    """Seconds from `started` until the learner's server is ready; RuntimeError if it fails."""
+    deadline = started + timeout + 10  # the hub gives up at its own timeout, and says so
+    while time.monotonic() < deadline:
+        with contextlib.suppress(urllib.error.URLError, OSError, ValueError):
+            server = hub.api("GET", f"/users/{learner}")["servers"].get("")
+            if server and server.get("ready"):
+                hub.pids[learner] = server_pid(hub, learner)
+                return time.monotonic() - started
+            if server is None and time.monotonic() - started > 5:
+                raise RuntimeError(f"{learner}'s server stopped while starting (see the hub log)")
+        time.sleep(0.5)
+    raise RuntimeError(f"{learner}'s server was not ready within {timeout} s")
+
+
+async def run_notebook(hub: Hub, learner: str, path: Path, after: str = "") -> Ran:
+    """Run every code cell of `path` in a new kernel of the learner's server, then `after` (a
+    cell that prints FIGURES_MARK + JSON of what the run measured); the kernel is shut down."""
+    base = f"{hub.url}/user/{learner}"
+    started = time.monotonic()
+    kernel = await asyncio.to_thread(
+        _api, hub, base, "POST", "/api/kernels", {"name": "python3", "path": "notebooks"}
+    )
+    errors: list[str] = []
+    figures: dict[str, Any] = {}
+    try:
+        url = base.replace("http://", "ws://") + f"/api/kernels/{kernel['id']}/channels"
+        request = HTTPRequest(
+            f"{url}?session_id={uuid.uuid4().hex}", headers={"Authorization": f"token {hub.token}"}
+        )
+        socket = await websocket_connect(request, max_message_size=256 * 1024 * 1024)
+        try:
+            nb = nbformat.read(path, as_version=4)
+            cells = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+            for number, code in enumerate([*cells, after] if after else cells, 1):
+                printed, error = await _execute(socket, code)
+                if error:
+                    errors.append(f"{path.name} cell {number}: {error}")
+                for line in printed.splitlines():
+                    if line.startswith(FIGURES_MARK):
+                        figures = json.loads(line.removeprefix(FIGURES_MARK))
+        finally:
+            socket.close()
+    except (asyncio.TimeoutError, OSError) as failed:
+        errors.append(f"{path.name}: {type(failed).__name__}: {failed}")
+    finally:
+        with contextlib.suppress(urllib.error.URLError, OSError):
+            await asyncio.to_thread(_api, hub, base, "DELETE", f"/api/kernels/{kernel['id']}")
+    return Ran(path.stem, time.monotonic() - started, errors, figures)
+
+
+def _api(hub: Hub, base: str, method: str, path: str, body: dict | None = None) -> Any:
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{base}{path}",
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Authorization": f"token {hub.token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        answer = response.read()
+    return json.loads(answer) if answer else None
+
+
+async def _execute(socket, code: str) -> tuple[str, str | None]:
+    """One cell, as JupyterLab sends it: what it printed, and its error (None if it ran)."""
+    msg_id = uuid.uuid4().hex
+    header = {"msg_id": msg_id, "msg_type": "execute_request", "username": "learner",
+              "session": uuid.uuid4().hex, "date": "", "version": "5.3"}  # fmt: skip
+    content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+               "allow_stdin": False, "stop_on_error": True}  # fmt: skip
+    message = {"header": header, "parent_header": {}, "metadata": {}, "content": content,
+               "channel": "shell", "buffers": []}  # fmt: skip
+    await socket.write_message(json.dumps(message))
+    printed, error, replied, idle = [], None, False, False
+    deadline = time.monotonic() + CELL_SECONDS
+    while not (replied and idle):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return "".join(printed), f"no answer within {CELL_SECONDS} s"
+        raw = await asyncio.wait_for(socket.read_message(), timeout=left)
+        if raw is None:
+            return "".join(printed), "the kernel's websocket closed"
+        if isinstance(raw, bytes):
+            continue  # a message with binary buffers (widget images): not what we read
+        reply = json.loads(raw)
+        if reply.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        kind, body = reply["msg_type"], reply["content"]
+        if kind == "stream":
+            printed.append(body["text"])
+        elif kind == "error":
+            error = f"{body['ename']}: {body['evalue']}"
+        elif kind == "execute_reply":
+            replied = True
+            if body.get("status") != "ok" and error is None:
+                error = f"{body.get('ename', 'error')}: {body.get('evalue', body.get('status'))}"
+        elif kind == "status" and body["execution_state"] == "idle":
+            idle = True
+    return "".join(printed), error
+
+
+class MemoryWatch:
+    """Each learner's memory, sampled once a second: the server and every process under it.
+
+    RSS counts shared pages in every process; PSS (Linux's smaps_rollup) shares them out, so
+    the learners' PSS add up to what the class really holds.
+    """
+
+    def __init__(self, pids: dict[str, int], interval: float = 1.0):
+        self.pids, self.interval = pids, interval
+        self.peak_rss: dict[str, float] = {}
+        self.peak_pss: dict[str, float] = {}
+        self.peak_total_pss = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="memory-watch", daemon=True)
+
+    def __enter__(self) -> MemoryWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.interval):
+            children = _children_of()
+            total = 0.0
+            for learner, pid in list(self.pids.items()):
+                rss = pss = 0.0
+                for process in _tree(pid, children):
+                    rss_mb, pss_mb = _memory(process)
+                    rss, pss = rss + rss_mb, pss + pss_mb
+                self.peak_rss[learner] = max(self.peak_rss.get(learner, 0.0), rss)
+                self.peak_pss[learner] = max(self.peak_pss.get(learner, 0.0), pss)
+                total += pss
+            self.peak_total_pss = max(self.peak_total_pss, total)
+
+
+def _children_of() -> dict[int, list[int]]:
+    """Every process's children, from one pass over /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry.name))
+    return children
+
+
+def _tree(pid: int, children: dict[int, list[int]]) -> list[int]:
+    found, todo = [], [pid]
+    while todo and len(found) < 10_000:
+        process = todo.pop()
+        found.append(process)
+        todo += children.get(process, [])
+    return found
+
+
+def _memory(pid: int) -> tuple[float, float]:
+    """A process's resident and proportional set sizes, in MB (0 if it has just ended)."""
+    rss = pss = 0.0
+    with contextlib.suppress(OSError, ValueError):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Rss:"):
+                rss = int(line.split()[1]) / 1024
+            elif line.startswith("Pss:"):
+                pss = int(line.split()[1]) / 1024
+    return rss, pss
