@@ -7,7 +7,6 @@ import argparse
 import sys
 from urllib.parse import urlsplit
 
-from .course import contention
 from .course.runs import MODES, run
 from .course.sites import COPIES, SitesUnreachable, stop_demo_sites
 
@@ -42,7 +41,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--real", action="store_true", help="the real sites, not the demo")
     parser.add_argument("--quiet", action="store_true", help="do not print J/R marks")
+    parser.add_argument(
+        "--learners", type=int, help="doctor: does this machine hold a class of this many?"
+    )
     args = parser.parse_args(argv)
+    if args.learners is not None and (args.mode != "doctor" or args.learners < 1):
+        parser.error("--learners N (1 or more) goes with doctor only")
     if args.copies < 1:
         parser.error(f"--copies must be 1 or more; got {args.copies}")
     for url in args.url or []:
@@ -68,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "doctor":
         from . import doctor  # imported here: the programs need none of Jupyter
 
-        return doctor.main()
+        return doctor.main(learners=args.learners)
     sites = args.url * args.copies if args.url else ("real" if args.real else "demo")
     try:
         result = run(
@@ -84,9 +88,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     finally:
         stop_demo_sites()
-    line = None if result.interrupted else contention.caution(result.shared)
-    if line:  # on standard error: the last line of the output stays "Downloaded ..."
-        print(line, file=sys.stderr)
     if result.interrupted:
         return 130
     return 0 if result.done == result.pages else 1

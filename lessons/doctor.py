@@ -11,6 +11,7 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
+from . import doctor_room
 from .doctor_kernels import check_kernel, check_other_kernels
 from .preflight import BUSY_FIX, INSTALL, Row, version
 
@@ -190,6 +191,7 @@ CHECKS: list[Callable[[], Row]] = [
     check_real_sites,
     check_kernel,
     check_other_kernels,
+    doctor_room.check_machine,
 ]
 NAMES = ["Python", "packages", "widget extension", "demo sites", "real sites", "kernel"]
 WIDTH = len("kernel free-threaded")
@@ -218,12 +220,16 @@ def line(row: Row) -> str:
     return f"{row.check:<{WIDTH}}  {row.result:<6}  {row.seconds:7.2f}  {details}"
 
 
-def main(checks: list[Callable[[], Row]] | None = None) -> int:
-    """Print the table, one line per check as it ends, then the verdict: 0 ready, 1 not."""
+def main(checks: list[Callable[[], Row]] | None = None, learners: int | None = None) -> int:
+    """Print the table, one line per check as it ends, then the verdict: 0 ready, 1 not.
+    With `learners`, the last row says whether this machine holds that many at once."""
     started = time.perf_counter()
     print(f"{'check':<{WIDTH}}  {'result':<6}  {'seconds':>7}  details / fix", flush=True)
     rows = []
-    for check in checks or CHECKS:
+    checks = list(checks or CHECKS)
+    if learners is not None:
+        checks.append(lambda: doctor_room.check_room(learners))
+    for check in checks:
         for row in timed(check):
             rows.append(row)
             print(line(row), flush=True)

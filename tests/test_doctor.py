@@ -70,8 +70,9 @@ def test_it_passes_here_with_every_row(here):
     table = rows(done.stdout)
     assert list(table)[: len(doctor.NAMES)] == doctor.NAMES
     # Then a row for every other Python kernel, or the note that none runs without a GIL.
-    others = list(table)[len(doctor.NAMES) :]
+    others = list(table)[len(doctor.NAMES) : -1]
     assert others and all(n.startswith("kernel ") or n == "free-threaded" for n in others), others
+    assert list(table)[-1] == "machine"  # CPUs, memory and load (lessons/doctor_room.py)
     failed = [row for row in table.values() if row["result"] == "fail"]
     assert not failed, done.stdout
     assert done.stdout.splitlines()[-1].startswith("Ready for class")

@@ -58,7 +58,7 @@ def tree_cpu(pid: int | None = None) -> float:
     """CPU seconds of process `pid` (this one) and of every process under it, the ended ones
     included: each process's own time plus what its waited-for children used."""
     total = 0.0
-    for process in _tree(os.getpid() if pid is None else pid):
+    for process in process_tree(os.getpid() if pid is None else pid):
         with contextlib.suppress(OSError, ValueError, IndexError):
             after = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
             # after "(name)": state ppid ... utime(12) stime(13) cutime(14) cstime(15)
@@ -76,7 +76,7 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _tree(pid: int) -> list[int]:
+def process_tree(pid: int) -> list[int]:
     """`pid` and every process under it, walked down from it (a whole-/proc scan would cost
     more the more learners share the machine)."""
     found, todo = [], [pid]
@@ -153,7 +153,7 @@ class _WaitSampler:
     measurement (a pool's worker) keeps what was read last; so does a child process."""
 
     def __init__(self) -> None:
-        self.first = thread_waits(_tree(os.getpid()))
+        self.first = thread_waits(process_tree(os.getpid()))
         self.last = dict(self.first)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="contention-watch", daemon=True)
@@ -161,12 +161,12 @@ class _WaitSampler:
 
     def _run(self) -> None:
         while not self._stop.wait(SAMPLE):
-            self.last.update(thread_waits(_tree(os.getpid())))
+            self.last.update(thread_waits(process_tree(os.getpid())))
 
     def longest(self) -> float:
         self._stop.set()
         self._thread.join(timeout=5)
-        self.last.update(thread_waits(_tree(os.getpid())))
+        self.last.update(thread_waits(process_tree(os.getpid())))
         grown = [wait - self.first.get(tid, 0.0) for tid, wait in self.last.items()]
         return max([0.0, *grown])
 

@@ -14,6 +14,7 @@ import threading
 import time
 import urllib.error
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,42 @@ import nbformat
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
-from .hub_server import SPAWN_TIMEOUT, Hub, server_pid
+from lessons.course.contention import process_tree
+
+from .hub_server import SPAWN_TIMEOUT, Hub, running_hub, server_pid
 
 CELL_SECONDS = 600  # one cell, however busy the machine (alone, none takes 30 s)
 FIGURES_MARK = "CLASSROOM-FIGURES "
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
+# Each chapter a class runs, with the cell run after it that prints what its learner measured.
+CHAPTERS = {
+    "02": (
+        "02_threaded.ipynb",
+        "explorer = lessons.explorer(runs=[sync_run, threads_run])\n"
+        "explorer.run()\n"
+        "ran = explorer.wait(600) and explorer.last is not None\n"
+        "import json\n"
+        f"print({FIGURES_MARK!r} + json.dumps({{'speedup': speedup, "
+        "'explorer_speedup': sync_run.elapsed / explorer.last.elapsed if ran else None}))",
+    ),
+    "05": (
+        "05_how_many_threads.ipynb",
+        "import json\n"
+        "best = result.best\n"
+        f"print({FIGURES_MARK!r} + json.dumps({{'best_workers': best.workers, "
+        "'best_elapsed': best.run.elapsed}))",
+    ),
+    "08": (
+        "08_threads_asyncio_processes.ipynb",
+        "import json\n"
+        "rows = cpu_results['builds'][cpu_results['this']]\n"
+        "one = rows['one after another'].get('elapsed')\n"
+        "speed = {name: one / r['elapsed'] for name, r in rows.items() if one and 'elapsed' in r}\n"
+        f"print({FIGURES_MARK!r} + json.dumps({{'threads_2': speed.get('threads, 2 workers'), "
+        "'processes_2': speed.get('processes, 2 workers'), "
+        "'one_cpu_share': rows['one after another'].get('cpu', 0) / one if one else None}))",
+    ),
+}
 
 
 @dataclasses.dataclass
@@ -170,37 +203,16 @@ class MemoryWatch:
 
     def _watch(self) -> None:
         while not self._stop.wait(self.interval):
-            children = _children_of()
             total = 0.0
             for learner, pid in list(self.pids.items()):
                 rss = pss = 0.0
-                for process in _tree(pid, children):
+                for process in process_tree(pid):
                     rss_mb, pss_mb = _memory(process)
                     rss, pss = rss + rss_mb, pss + pss_mb
                 self.peak_rss[learner] = max(self.peak_rss.get(learner, 0.0), rss)
                 self.peak_pss[learner] = max(self.peak_pss.get(learner, 0.0), pss)
                 total += pss
             self.peak_total_pss = max(self.peak_total_pss, total)
-
-
-def _children_of() -> dict[int, list[int]]:
-    """Every process's children, from one pass over /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, ValueError, IndexError):
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(entry.name))
-    return children
-
-
-def _tree(pid: int, children: dict[int, list[int]]) -> list[int]:
-    found, todo = [], [pid]
-    while todo and len(found) < 10_000:
-        process = todo.pop()
-        found.append(process)
-        todo += children.get(process, [])
-    return found
 
 
 def _memory(pid: int) -> tuple[float, float]:
@@ -213,3 +225,48 @@ def _memory(pid: int) -> tuple[float, float]:
             elif line.startswith("Pss:"):
                 pss = int(line.split()[1]) / 1024
     return rss, pss
+
+
+async def learner_runs(hub, learner: str, start_at: float, chapters: list) -> list:
+    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+    runs = []
+    for notebook, after in chapters:
+        runs.append(await run_notebook(hub, learner, NOTEBOOKS / notebook, after))
+    return runs
+
+
+def run_class(count: int, workdir: Path, chapters: list[tuple[str, str]]) -> dict:
+    """A class of `count` learners on a new hub: each runs `chapters` (a notebook's name and
+    the cell that prints its figures), one after another, all learners at once."""
+    learners = [f"learner{n:02}" for n in range(1, count + 1)]
+    result: dict = {"learners": count, "spawn": {}, "spawn_errors": [], "runs": {}}
+    started = time.monotonic()
+    with running_hub(NOTEBOOKS, learners, workdir) as hub:
+        result["hub_up"] = time.monotonic() - started
+        spawned_at = time.monotonic()
+        for learner in learners:
+            spawn(hub, learner)
+        with ThreadPoolExecutor(max_workers=count) as pool:
+            waits = {
+                learner: pool.submit(wait_spawned, hub, learner, spawned_at) for learner in learners
+            }
+            for learner, wait in waits.items():
+                try:
+                    result["spawn"][learner] = wait.result()
+                except RuntimeError as error:
+                    result["spawn_errors"].append(str(error))
+        ready = [learner for learner in learners if learner in result["spawn"]]
+        with MemoryWatch({name: hub.pids[name] for name in ready}) as memory:
+            start_at = time.monotonic() + 1.0  # all together, as the instructor says "Run"
+
+            async def everyone():
+                runs = (learner_runs(hub, name, start_at, chapters) for name in ready)
+                return await asyncio.gather(*runs)
+
+            for learner, runs in zip(ready, asyncio.run(everyone()), strict=True):
+                result["runs"][learner] = [run.__dict__ for run in runs]
+        result["peak_rss"] = memory.peak_rss
+        result["peak_pss"] = memory.peak_pss
+        result["peak_total_pss"] = memory.peak_total_pss
+    result["whole"] = time.monotonic() - started
+    return result
