@@ -16,99 +16,26 @@ median and range, next to one learner alone. It asserts nothing.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
+import signal
 import statistics
 import sys
 import tempfile
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests")]  # the classroom test's hub, as the tests start it
 
 from browser import classroom_api  # noqa: E402
-from browser.classroom_api import FIGURES_MARK  # noqa: E402
-from browser.hub_server import missing_tools, running_hub  # noqa: E402
+from browser.classroom_api import CHAPTERS  # noqa: E402
+from browser.hub_server import missing_tools  # noqa: E402
 
 NOTEBOOKS = ROOT / "notebooks"
-CHAPTERS = {
-    "02": (
-        "02_threaded.ipynb",
-        "explorer = lessons.explorer(runs=[sync_run, threads_run])\n"
-        "explorer.run()\n"
-        "ran = explorer.wait(600) and explorer.last is not None\n"
-        "import json\n"
-        f"print({FIGURES_MARK!r} + json.dumps({{'speedup': speedup, "
-        "'explorer_speedup': sync_run.elapsed / explorer.last.elapsed if ran else None}))",
-    ),
-    "05": (
-        "05_how_many_threads.ipynb",
-        "import json\n"
-        "best = result.best\n"
-        f"print({FIGURES_MARK!r} + json.dumps({{'best_workers': best.workers, "
-        "'best_elapsed': best.run.elapsed}))",
-    ),
-    "08": (
-        "08_threads_asyncio_processes.ipynb",
-        "import json\n"
-        "rows = cpu_results['builds'][cpu_results['this']]\n"
-        "one = rows['one after another'].get('elapsed')\n"
-        "speed = {name: one / r['elapsed'] for name, r in rows.items() if one and 'elapsed' in r}\n"
-        f"print({FIGURES_MARK!r} + json.dumps({{'threads_2': speed.get('threads, 2 workers'), "
-        "'processes_2': speed.get('processes, 2 workers'), "
-        "'one_cpu_share': rows['one after another'].get('cpu', 0) / one if one else None}))",
-    ),
-}
 FIGURES = {  # what the table shows of each chapter's figures
     "02": ("speedup", "explorer_speedup"),
     "05": ("best_workers",),
     "08": ("threads_2", "processes_2", "one_cpu_share"),
 }
-
-
-async def learner_runs(hub, learner: str, start_at: float) -> list:
-    await asyncio.sleep(max(0.0, start_at - time.monotonic()))
-    runs = []
-    for notebook, after in CHAPTERS.values():
-        runs.append(await classroom_api.run_notebook(hub, learner, NOTEBOOKS / notebook, after))
-    return runs
-
-
-def one_class(count: int, workdir: Path) -> dict:
-    learners = [f"learner{n:02}" for n in range(1, count + 1)]
-    result: dict = {"learners": count, "spawn": {}, "spawn_errors": [], "runs": {}}
-    started = time.monotonic()
-    with running_hub(NOTEBOOKS, learners, workdir) as hub:
-        result["hub_up"] = time.monotonic() - started
-        spawned_at = time.monotonic()
-        for learner in learners:
-            classroom_api.spawn(hub, learner)
-        with ThreadPoolExecutor(max_workers=count) as pool:
-            waits = {
-                learner: pool.submit(classroom_api.wait_spawned, hub, learner, spawned_at)
-                for learner in learners
-            }
-            for learner, wait in waits.items():
-                try:
-                    result["spawn"][learner] = wait.result()
-                except RuntimeError as error:
-                    result["spawn_errors"].append(str(error))
-        ready = [learner for learner in learners if learner in result["spawn"]]
-        with classroom_api.MemoryWatch({name: hub.pids[name] for name in ready}) as memory:
-            start_at = time.monotonic() + 1.0  # all together, as the instructor says "Run"
-
-            async def everyone():
-                return await asyncio.gather(*(learner_runs(hub, n, start_at) for n in ready))
-
-            for learner, runs in zip(ready, asyncio.run(everyone()), strict=True):
-                result["runs"][learner] = [run.__dict__ for run in runs]
-        result["peak_rss"] = memory.peak_rss
-        result["peak_pss"] = memory.peak_pss
-        result["peak_total_pss"] = memory.peak_total_pss
-    result["whole"] = time.monotonic() - started
-    return result
 
 
 def spread(values: list[float]) -> str:
@@ -124,7 +51,8 @@ def spread(values: list[float]) -> str:
 def report(result: dict) -> None:
     count, runs = result["learners"], result["runs"]
     spawns = list(result["spawn"].values())
-    print(f"\n== {count} learner{'s' if count > 1 else ''}: hub up in {result['hub_up']:.1f} s, "
+    print(f"\n== {count} learner{'s' if count > 1 else ''} (spawn timeout "
+          f"{result['spawn_timeout']:.0f} s): hub up in {result['hub_up']:.1f} s, "
           f"whole class {result['whole']:.0f} s")  # fmt: skip
     if spawns:
         print(f"spawn: median {statistics.median(spawns):.1f} s, slowest {max(spawns):.1f} s; "
@@ -153,14 +81,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, nargs="+", default=[1, 5, 10, 20, 30])
     parser.add_argument("--json", type=Path, help="write every figure here too")
+    parser.add_argument(
+        "--spawn-timeout",
+        type=float,
+        default=60,
+        help="seconds the hub gives a server to start (60: JupyterHub's default)",
+    )
     args = parser.parse_args()
     missing = missing_tools()
     if missing:
         sys.exit("The classroom benchmark needs " + "; ".join(missing))
+    # A kill (SIGTERM) ends it as Ctrl-C does: through the hub's `finally`, which stops the hub,
+    # every learner's server and the proxy.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     results = []
     for count in args.learners:
         with tempfile.TemporaryDirectory(prefix="classroom-") as workdir:
-            results.append(one_class(count, Path(workdir) / "hub"))
+            chapters = list(CHAPTERS.values())
+            hub = Path(workdir) / "hub"
+            results.append(classroom_api.run_class(count, hub, chapters, args.spawn_timeout))
         report(results[-1])
         if args.json:
             args.json.write_text(json.dumps(results, indent=2))

@@ -10,14 +10,14 @@ from pathlib import Path
 from .course.builds import usable_cpus
 from .preflight import Row
 
-# Measured by `python benchmarks/classroom.py` on a 2-CPU, 24 GiB machine (the figures and how
-# they were had: INSTRUCTOR.md, "A whole class on one machine"). Memory: the most one learner's
-# processes held at once (their server, kernels, demo sites, pools and fresh Pythons), as PSS,
-# which shares out what processes share, in the largest class that ran.
-MEMORY_PER_LEARNER_MB = 430
-# Learners a CPU held: the largest class that ran chapters 02, 05 and 08 with no error, over the
-# CPUs it had. Past it, cells time out or the hub's spawn does.
-LEARNERS_PER_CPU = 10
+# Measured by `python benchmarks/classroom.py` on a 2-CPU, 24 GiB machine (the table and how it
+# was had: INSTRUCTOR.md, "A whole class on one machine"). Memory: a learner's processes at their
+# peak (their server, kernels, demo sites, pools and fresh Pythons), as PSS, which shares out
+# what processes share: the median over classes of 5, 10 and 20 was 410 to 417 MB.
+MEMORY_PER_LEARNER_MB = 420
+# Learners a CPU held: the largest class whose servers all started within JupyterHub's default
+# 60 s and ran chapters 02, 05 and 08 with no error (10 on 2 CPUs; of 20, none started in time).
+LEARNERS_PER_CPU = 5
 MEASURED_ON = "2 CPUs, 24 GiB"
 HEADROOM = 0.8  # of the memory free now: the hub, JupyterLab in the browser, the system
 
@@ -64,7 +64,8 @@ def check_room(learners: int) -> Row:
     found = (
         f"{learners} learners need about {memory / 1024:.1f} GB ({MEMORY_PER_LEARNER_MB} MB "
         f"each) and {_cpus(math.ceil(learners / LEARNERS_PER_CPU))} ({LEARNERS_PER_CPU} learners a "
-        f"CPU, measured on {MEASURED_ON}); this machine holds about {holds}"
+        f"CPU, measured on {MEASURED_ON} with JupyterHub's 60 s spawn timeout); this machine "
+        f"holds about {holds}"
     )
     if learners <= holds:
         return Row("room", "ok", found)

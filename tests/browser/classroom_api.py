@@ -235,20 +235,25 @@ async def learner_runs(hub, learner: str, start_at: float, chapters: list) -> li
     return runs
 
 
-def run_class(count: int, workdir: Path, chapters: list[tuple[str, str]]) -> dict:
+def run_class(
+    count: int, workdir: Path, chapters: list[tuple[str, str]], spawn_timeout: float = SPAWN_TIMEOUT
+) -> dict:
     """A class of `count` learners on a new hub: each runs `chapters` (a notebook's name and
-    the cell that prints its figures), one after another, all learners at once."""
+    the cell that prints its figures), one after another, all learners at once. The hub gives
+    each server `spawn_timeout` seconds to start (JupyterHub's own default is 60)."""
     learners = [f"learner{n:02}" for n in range(1, count + 1)]
     result: dict = {"learners": count, "spawn": {}, "spawn_errors": [], "runs": {}}
+    result["spawn_timeout"] = spawn_timeout
     started = time.monotonic()
-    with running_hub(NOTEBOOKS, learners, workdir) as hub:
+    with running_hub(NOTEBOOKS, learners, workdir, spawn_timeout) as hub:
         result["hub_up"] = time.monotonic() - started
         spawned_at = time.monotonic()
         for learner in learners:
             spawn(hub, learner)
         with ThreadPoolExecutor(max_workers=count) as pool:
             waits = {
-                learner: pool.submit(wait_spawned, hub, learner, spawned_at) for learner in learners
+                learner: pool.submit(wait_spawned, hub, learner, spawned_at, spawn_timeout)
+                for learner in learners
             }
             for learner, wait in waits.items():
                 try:

@@ -131,7 +131,9 @@ def server_pid(hub: Hub, learner: str) -> int:
     return hub.api("GET", f"/users/{learner}")["servers"][""]["state"]["pid"]
 
 
-def hub_values(workdir: Path, notebooks_dir: Path, learners: list[str], token: str) -> dict:
+def hub_values(
+    workdir: Path, notebooks_dir: Path, learners: list[str], token: str, spawn_timeout: float
+) -> dict:
     args = [
         "--ServerApp.port_retries=0",
         *KERNEL_ARGS,
@@ -154,7 +156,7 @@ def hub_values(workdir: Path, notebooks_dir: Path, learners: list[str], token: s
         "homes": str(workdir / "homes"),
         "singleuser": str(SINGLEUSER),
         "args": args,
-        "spawn_timeout": SPAWN_TIMEOUT,
+        "spawn_timeout": spawn_timeout,
         "token": token,
         "scopes": SCOPES,
         "notebooks": str(notebooks_dir),
@@ -175,12 +177,14 @@ def missing_tools() -> list[str]:
 
 
 @contextmanager
-def running_hub(notebooks_dir: Path, learners: list[str], workdir: Path) -> Iterator[Hub]:
+def running_hub(
+    notebooks_dir: Path, learners: list[str], workdir: Path, spawn_timeout: float = SPAWN_TIMEOUT
+) -> Iterator[Hub]:
     """JupyterHub, its proxy and every learner's server, all stopped at the end whatever happens."""
     workdir.mkdir(parents=True, exist_ok=True)
     (workdir / "homes").mkdir(exist_ok=True)
     token = secrets.token_hex(16)
-    values = hub_values(workdir, notebooks_dir, learners, token)
+    values = hub_values(workdir, notebooks_dir, learners, token, spawn_timeout)
     (workdir / "hub.json").write_text(json.dumps(values, indent=2))
     config = workdir / "jupyterhub_config.py"
     config.write_text(CONFIG.format(values=str(workdir / "hub.json")))
