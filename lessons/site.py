@@ -211,7 +211,7 @@ def build(into: Path, chapters: list, args: argparse.Namespace, repository, step
             if cell.cell_type == "markdown":
                 cell.source = site_pages.site_links(cell.source, repository, sources)
         (into / chapter.href).write_text(site_pages.render(nb, chapter.title, site))
-    step("index and guide", lambda: _pages_around(into, chapters, repository, facts))
+    step("index and guide", lambda: _pages_around(into, chapters, repository, facts, sources))
 
 
 def _ran(chapter, kernel: str):
@@ -233,22 +233,17 @@ def _link(chapter) -> dict:
     return {"href": chapter.href, "title": chapter.title}
 
 
-def _pages_around(into: Path, chapters: list, repository, facts) -> str:
-    """The index (the README) and the instructor's guide, with the chapters' navigation."""
-    first = chapters[0]
+def _pages_around(into: Path, chapters: list, repository, facts, sources: dict) -> str:
+    """The index (the README) and the instructor's guide, with the chapters' navigation;
+    `sources` is their Markdown (site_pages.markdown_sources)."""
     built = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
-    pages = [
-        ("index.html", "README.md", "Threads in Python", None, _link(first)),
-        ("instructor.html", "INSTRUCTOR.md", "Instructor's guide", None, _link(first)),
-    ]
-    sources = {
-        name: (site_pages.ROOT / name).read_text() for name in ("README.md", "INSTRUCTOR.md")
-    }
-    for href, source, title, previous, following in pages:
+    pages = [("index.html", "README.md", "Threads in Python")]
+    pages.append(("instructor.html", "INSTRUCTOR.md", "Instructor's guide"))
+    for href, source, title in pages:
         nb = site_pages.markdown_notebook(sources[source], repository, sources)
         site = {
-            "previous": previous,
-            "next": following,
+            "previous": None,
+            "next": _link(chapters[0]),
             "banner": [
                 f"This site shows the course's {len(chapters)} chapters as Run All left them on "
                 f"{built}, on {_build_words(facts)}. To run them, and slide the widgets, open "

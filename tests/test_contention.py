@@ -65,13 +65,13 @@ def cpus_load() -> int:
 
 
 def test_quiet_numbers_give_no_line():
-    quiet = Shared(seconds=2.0, others=0.05, steal=0.0, ours=1.0, cpus=2, usable=2, waited=0.01)
+    quiet = Shared(seconds=2.0, others=0.05, steal=0.0, ours=1.0, cpus=2, waited=0.01)
     assert not quiet.busy and quiet.line() is None
     assert contention.caution(quiet, None) is None
 
 
 def test_busy_numbers_give_one_line_with_the_figures():
-    busy = Shared(seconds=1.5, others=1.6, steal=0.1, ours=1.0, cpus=2, usable=2, waited=0.5)
+    busy = Shared(seconds=1.5, others=1.6, steal=0.1, ours=1.0, cpus=2, waited=0.5)
     line = busy.line()
     assert busy.busy and line.count("\n") == 0
     found = CAUTION.match(line)
@@ -81,7 +81,7 @@ def test_busy_numbers_give_one_line_with_the_figures():
 
 def test_other_programs_busy_but_no_wait_for_a_cpu_gives_no_line():
     """Others kept a CPU busy, but this work never waited for one: its times are right."""
-    idle = Shared(seconds=2.0, others=1.0, steal=0.0, ours=0.3, cpus=2, usable=2, waited=0.02)
+    idle = Shared(seconds=2.0, others=1.0, steal=0.0, ours=0.3, cpus=2, waited=0.02)
     assert idle.slower < contention.SLOWER and idle.line() is None
 
 

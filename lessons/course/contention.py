@@ -19,8 +19,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .builds import usable_cpus
-
 TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100  # /proc's unit: 1/TICK s
 # Other programs' CPUs, on average over the measurement, from which a caution is printed: a
 # quarter of a CPU is more than an idle desktop or JupyterLab itself uses, and less than one
@@ -97,7 +95,6 @@ class Shared:
     steal: float  # CPUs taken by the hypervisor, on average
     ours: float  # this kernel's tree's CPUs busy, on average
     cpus: int  # the machine's CPUs
-    usable: int  # the CPUs this kernel may run on
     waited: float = 0.0  # seconds: the longest wait for a CPU of any one of this tree's threads
     stretched: float = 0.0  # what the caller saw itself (a CPU-bound run's elapsed over its CPU)
 
@@ -199,7 +196,6 @@ def watch() -> Iterator[Watched]:
                 steal=max(0.0, end.steal - start.steal) / seconds,
                 ours=ours / seconds,
                 cpus=end.cpus,
-                usable=usable_cpus(),
                 waited=waited,
             )
 

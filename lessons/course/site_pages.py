@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import html
 import re
 import time
@@ -171,8 +172,10 @@ def banner(facts: dict, when: str) -> list[str]:
     ]
 
 
+@functools.cache
 def exporter() -> HTMLExporter:
-    """nbconvert's lab page, with the site's template and its files from the site itself."""
+    """nbconvert's lab page, with the site's template and its files from the site itself (one
+    for every page: it loads its templates once)."""
     exporter = HTMLExporter(template_name="lessons_site", extra_template_basedirs=[str(TEMPLATES)])
     exporter.require_js_url = REQUIRE_PATH
     exporter.widget_renderer_url = f"{WIDGETS_PATH}/embed-amd.js"
@@ -181,11 +184,16 @@ def exporter() -> HTMLExporter:
 
 def render(nb: NotebookNode, title: str, site: dict) -> str:
     """One page of the site, as HTML."""
-    css = (TEMPLATES / "lessons_site" / "site.css").read_text()
+    css = _site_css()
     nb.metadata["title"] = title
     resources = {"site": {"css": css, **site}, "metadata": {"name": title}}
     body, _ = exporter().from_notebook_node(nb, resources=resources)
     return body
+
+
+@functools.cache
+def _site_css() -> str:
+    return (TEMPLATES / "lessons_site" / "site.css").read_text()
 
 
 def markdown_sources() -> dict[str, str]:

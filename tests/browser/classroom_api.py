@@ -25,6 +25,7 @@ from tornado.websocket import websocket_connect
 from lessons.course.contention import process_tree
 
 from .hub_server import SPAWN_TIMEOUT, Hub, running_hub, server_pid
+from .lab_server import call_api
 
 CELL_SECONDS = 600  # one cell, however busy the machine (alone, none takes 30 s)
 FIGURES_MARK = "CLASSROOM-FIGURES "
@@ -127,17 +128,8 @@ async def run_notebook(hub: Hub, learner: str, path: Path, after: str = "") -> R
 
 
 def _api(hub: Hub, base: str, method: str, path: str, body: dict | None = None) -> Any:
-    import urllib.request
-
-    request = urllib.request.Request(
-        f"{base}{path}",
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Authorization": f"token {hub.token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        answer = response.read()
-    return json.loads(answer) if answer else None
+    """A call to a learner's server's REST API (kernels), with the hub's token."""
+    return call_api(f"{base}{path}", hub.token, method, timeout=60, body=body)
 
 
 async def _execute(socket, code: str) -> tuple[str, str | None]:

@@ -35,11 +35,14 @@ SETTINGS = {
 }
 
 
-def call_api(url: str, token: str, method: str, timeout: float = 5) -> Any:
-    """A Jupyter REST call with a token; the decoded JSON answer, or None for an empty one."""
-    request = urllib.request.Request(
-        url, method=method, headers={"Authorization": f"token {token}"}
-    )
+def call_api(url: str, token: str, method: str, timeout: float = 5, body: Any = None) -> Any:
+    """A Jupyter REST call with a token (and a JSON `body`, if given); the decoded JSON answer,
+    or None for an empty one."""
+    headers = {"Authorization": f"token {token}"}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers)
     with urllib.request.urlopen(request, timeout=timeout) as response:
         body = response.read()
     return json.loads(body) if body else None
