@@ -1,13 +1,18 @@
 """The lesson's two programs against the demo sites: 160 pages, J and R marks, the record."""
 
+import gc
 import inspect
+import signal
 import threading
+import time
+import types
 
 import pytest
 
 import lessons
 from lessons import synchronous, threaded
 from lessons.course.record import Recorder, record_run
+from lessons.course.sites import TIMEOUT
 
 
 def without_caution(out: str) -> list[str]:
@@ -129,3 +134,38 @@ def test_bad_mode_and_sites_get_a_clear_error():
         lessons.run("threads", sites="mars")
     with pytest.raises(ValueError, match="copies must be a whole number of 1 or more"):
         lessons.run("threads", copies=0)
+
+
+def _instant_page(url):
+    return b"<html>" * 10
+
+
+def _every_page(sites):
+    for url in sites:
+        download_site(url)  # noqa: F821 - the recorded download_site, given by rebound
+
+
+def test_an_interrupt_at_any_moment_leaves_the_record_usable():
+    # The main thread records every page of a synchronous run (and of the process pool's):
+    # a Ctrl-C landing inside the recorder's own bookkeeping must not leave its lock held,
+    # or the run's end would wait on it forever (python/cpython#74174: a Condition's
+    # __enter__ is Python code; the recorder takes its Lock, whose __enter__ is C).
+    program = types.SimpleNamespace(download_site=_instant_page, download_all_sites=_every_page)
+    sites = ["http://127.0.0.1:9/", "http://127.0.0.2:9/"] * 20_000
+    main, interrupted = threading.main_thread().ident, 0
+    gc.collect()  # no old garbage's __del__ to take the KeyboardInterrupt in the middle of a run
+    for trial in range(60):
+        recorder = Recorder()
+        timer = threading.Timer(0.005 + trial * 0.0005, signal.pthread_kill, (main, signal.SIGINT))
+        timer.start()
+        started = time.monotonic()
+        try:
+            result = record_run(program, sites, recorder, "sync")
+        finally:
+            timer.join()
+        # ...nor its count of calls under way up, or the run's end would wait out the timeouts
+        assert time.monotonic() - started < sum(TIMEOUT) / 2, f"waited (trial {trial})"
+        assert not recorder._lock.locked(), f"the lock was left held (trial {trial})"
+        interrupted += result.interrupted
+        assert result.done == len(sites) or result.interrupted
+    assert interrupted >= 50, interrupted

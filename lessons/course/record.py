@@ -125,12 +125,19 @@ class Recorder:
         self.downloads: list[Download] = []
         self.started = time.perf_counter()
         self._stop = threading.Event()
+        # Every critical section is `with self._lock:`, never `with self._lock:`. A Lock's
+        # __enter__ is C, atomic against Ctrl-C; a Condition's is Python, and a KeyboardInterrupt
+        # landing just after its acquire leaves the lock held (python/cpython#74174): the main
+        # thread (a synchronous run, the process pool's parent) would then wait on it forever.
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)  # a download to a site has ended
         self._failing: dict[str, int] = {}  # site -> failures in a row
         self._in_flight: collections.Counter = collections.Counter()  # site -> requests out
         self._failing_run = 0  # failures in a row, whatever the site
-        self._active = 0  # recorded calls under way, their marks and listeners included
+        # Recorded calls under way (their marks and listeners included), by thread: settle()
+        # waits for the other threads' only, since an interrupt that lands in the waiting
+        # thread's own bookkeeping (between _begin and its finally) can leave its count up.
+        self._active: collections.Counter = collections.Counter()
 
     def stop(self) -> None:
         """Ask the run to fetch no more pages; those already in flight finish."""
@@ -143,10 +150,15 @@ class Recorder:
     def settle(self, seconds: float) -> None:
         """Wait (at most `seconds`) for the downloads still under way after a stop to end,
         marks included, so that nothing of the run goes on, or prints, once it has returned."""
-        deadline = time.monotonic() + seconds
-        with self._changed:
-            while self._active and (left := deadline - time.monotonic()) > 0:
-                self._changed.wait(min(left, 0.05))
+        # Polled with time.sleep, not a Condition.wait: settle runs in the thread that took
+        # the interrupt, where a second Ctrl-C inside Condition.wait can leave its lock
+        # released under the `with` (then "release unlocked lock"), or held.
+        deadline, me = time.monotonic() + seconds, threading.get_ident()
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not any(n for thread, n in self._active.items() if thread != me):
+                    return
+            time.sleep(0.02)
 
     def run(
         self, mode: str, max_workers, pages: int, elapsed: float, interrupted: bool, returned
@@ -188,8 +200,10 @@ class Recorder:
         end first, so that a server slower than the timeout is given up after one timeout, not
         after a new round of requests sent to it meanwhile. None: the run was stopped.
         """
-        with self._changed:
+        with self._lock:
             while (decision := self._decide(site)) is _WAIT:
+                # Only worker threads wait here (a synchronous run has no request out when it
+                # decides), and no signal handler runs in them: this wait is not interrupted.
                 self._changed.wait(0.05)  # short waits: a Stop is seen at once
             return decision
 
@@ -204,7 +218,7 @@ class Recorder:
 
     def _ended(self, download: Download, site: str, tried: bool) -> None:
         """Keep a download that ended, count it for its site, and tell the listeners."""
-        with self._changed:
+        with self._lock:
             self.downloads.append(download)
             if tried:
                 self._in_flight[site] -= 1
@@ -222,23 +236,23 @@ class Recorder:
 
     def _abandoned(self, site: str) -> None:
         """A request interrupted before its end: not recorded, no longer in flight."""
-        with self._changed:
+        with self._lock:
             self._in_flight[site] -= 1
             self._changed.notify_all()
 
     def _begin(self) -> bool:
         """Count a recorded call in, unless the run is stopping (then its page is skipped, not
         fetched). Checked and counted at once, so settle() sees every call that goes on."""
-        with self._changed:
+        with self._lock:
             if self._stop.is_set():
                 return False
-            self._active += 1
+            self._active[threading.get_ident()] += 1
             return True
 
     def _finish(self) -> None:
         """Count a recorded call out, once its marks and listeners are done."""
-        with self._changed:
-            self._active -= 1
+        with self._lock:
+            self._active[threading.get_ident()] -= 1
             self._changed.notify_all()
 
     def _new_download(self, url, lane: str) -> tuple[Download, str]:
