@@ -10,11 +10,12 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
-from lessons.course import contention, cpu_builds, sweep
+from lessons.course import contention, cpu_builds, internet, sweep
 from lessons.course.contention import Shared
 from lessons.course.notebook import compare
 
@@ -98,11 +99,27 @@ def test_cpu_bound_work_beside_a_real_load_is_cautioned():
 
 
 def test_work_that_wants_no_cpu_is_not_cautioned_even_beside_a_load():
-    """Sleeping threads wait for nothing: however busy the machine, no line."""
-    with load(cpus_load()), contention.watch() as watched:
+    """Sleeping threads wait for nothing: however busy the machine (two busy processes a CPU
+    here), no line; nor does the watch's own sampling thread, which wakes ten times a second,
+    count as this work's wait."""
+    with load(2 * contention.sample().cpus), contention.watch() as watched:
         time.sleep(1.0)
     assert watched.shared is not None and watched.shared.others >= 1.0, watched.shared
+    assert watched.shared.waited < contention.SLOWER / 2, watched.shared
     assert watched.shared.line() is None, watched.shared
+
+
+def test_the_watchs_own_sampling_thread_is_not_counted(monkeypatch):
+    """However long the sampler itself waits for a CPU, the measurement's wait is its own."""
+
+    def waits(processes):  # as schedstat would say it: only the sampler ever waited
+        sampling = threading.current_thread().name == "contention-watch"
+        return {threading.get_native_id(): 10.0 if sampling else 0.0}
+
+    monkeypatch.setattr(contention, "thread_waits", waits)
+    with contention.watch() as watched:
+        time.sleep(3 * contention.SAMPLE)
+    assert watched.shared is not None and watched.shared.waited == 0.0, watched.shared
 
 
 def test_the_cpu_table_is_cautioned_by_its_own_single_thread_row(capsys):
@@ -130,6 +147,16 @@ def test_chapter_02s_speedup_and_05s_sweep_say_it_when_their_threads_waited(fast
         sweep.report(swept)
     printed = capsys.readouterr().out
     assert len(CAUTION.findall(printed)) == 2, printed
+
+
+def test_chapter_05s_spread_of_runs_says_it_when_they_waited(fast_pages, capsys):
+    """The internet's spread of run times under the same load: one caution under the ranges."""
+    with load(2 * contention.sample().cpus):
+        pairs = [internet.Pair(lessons_run("sync", fast_pages), lessons_run("threads", fast_pages))]
+    internet.report(pairs)
+    printed = capsys.readouterr().out
+    assert printed.rstrip().splitlines()[-1].startswith("Caution: the machine"), printed
+    assert len(CAUTION.findall(printed)) == 1, printed
 
 
 def lessons_run(mode: str, pages: list[str]):

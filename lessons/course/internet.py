@@ -12,6 +12,7 @@ import statistics
 
 from matplotlib.figure import Figure
 
+from . import contention
 from .plotting import figure_image
 from .progress import progress
 from .record import Run
@@ -81,6 +82,8 @@ def report(pairs: list[Pair]) -> None:
     failed = sum(p.sync.failed + p.threads.failed for p in pairs)
     if failed:
         print(f"{failed} pages failed (see each run's summary); their time is in the figures.")
+    # the spread here is the demo sites'; a crowded machine adds its own, and says so
+    contention.say(*(run.shared for pair in pairs for run in (pair.sync, pair.threads)))
 
 
 def plot(pairs: list[Pair]) -> object:
