@@ -99,13 +99,11 @@ def test_cpu_bound_work_beside_a_real_load_is_cautioned():
 
 
 def test_work_that_wants_no_cpu_is_not_cautioned_even_beside_a_load():
-    """Sleeping threads wait for nothing: however busy the machine (two busy processes a CPU
-    here), no line; nor does the watch's own sampling thread, which wakes ten times a second,
-    count as this work's wait."""
-    with load(2 * contention.sample().cpus), contention.watch() as watched:
+    """Sleeping threads wait for nothing: however busy the machine, no line (nor from the
+    watch's own sampling thread, which wakes ten times a second: the test below)."""
+    with load(cpus_load()), contention.watch() as watched:
         time.sleep(1.0)
     assert watched.shared is not None and watched.shared.others >= 1.0, watched.shared
-    assert watched.shared.waited < contention.SLOWER / 2, watched.shared
     assert watched.shared.line() is None, watched.shared
 
 
