@@ -57,6 +57,8 @@ def report(result: dict) -> None:
     if spawns:
         print(f"spawn: median {statistics.median(spawns):.1f} s, slowest {max(spawns):.1f} s; "
               f"{len(result['spawn_errors'])} failed")  # fmt: skip
+    if result.get("requested"):
+        print(f"spawn requests: all sent within {max(result['requested'].values()):.2f} s")
     for error in result["spawn_errors"][:3]:
         print(f"  {error}")
     errors = [e for learner in runs.values() for run in learner for e in run["errors"]]

@@ -239,19 +239,28 @@ def run_class(
     started = time.monotonic()
     with running_hub(NOTEBOOKS, learners, workdir, spawn_timeout) as hub:
         result["hub_up"] = time.monotonic() - started
+        # Every learner's request at once, each from a thread of its own, as a room logs in: the
+        # hub answers a spawn request only when the server is up or after its slow_spawn_timeout
+        # (10 s), so requests sent one after another would start the servers one by one.
+        requested: dict[str, float] = {}
         spawned_at = time.monotonic()
-        for learner in learners:
-            spawn(hub, learner)
+
+        def spawn_and_wait(learner: str) -> float:
+            requested[learner] = time.monotonic() - spawned_at
+            try:
+                spawn(hub, learner)
+            except (urllib.error.URLError, OSError) as error:
+                raise RuntimeError(f"{learner}'s spawn request failed: {error}") from error
+            return wait_spawned(hub, learner, spawned_at, spawn_timeout)
+
         with ThreadPoolExecutor(max_workers=count) as pool:
-            waits = {
-                learner: pool.submit(wait_spawned, hub, learner, spawned_at, spawn_timeout)
-                for learner in learners
-            }
+            waits = {learner: pool.submit(spawn_and_wait, learner) for learner in learners}
             for learner, wait in waits.items():
                 try:
                     result["spawn"][learner] = wait.result()
                 except RuntimeError as error:
                     result["spawn_errors"].append(str(error))
+        result["requested"] = requested  # seconds after the first, when each request was sent
         ready = [learner for learner in learners if learner in result["spawn"]]
         with MemoryWatch({name: hub.pids[name] for name in ready}) as memory:
             start_at = time.monotonic() + 1.0  # all together, as the instructor says "Run"

@@ -30,6 +30,8 @@ def test_five_learners_run_chapter_02_at_once(tmp_path, capsys):
             f"{max(result['peak_pss'].values()):.0f} MB, in all {result['peak_total_pss']:.0f} MB"
         )
     assert not result["spawn_errors"] and len(result["spawn"]) == LEARNERS, result["spawn_errors"]
+    # The room logged in at once: every spawn request was sent within a second of the first.
+    assert max(result["requested"].values()) < 1.0, result["requested"]
     for learner, (ran,) in result["runs"].items():
         assert not ran["errors"], f"{learner}: {ran['errors']}"
         figures = ran["figures"]
