@@ -23,6 +23,14 @@ def test_a_class_this_machine_holds_is_ok_and_says_the_figures_it_used():
     assert doctor_room.MEASURED_ON in row.found
 
 
+def test_a_class_past_the_quiet_share_is_warned_that_its_timings_are_the_rooms():
+    quiet = max(1, int(usable_cpus() * doctor_room.QUIET_PER_CPU))
+    assert doctor_room.check_room(quiet).result == "ok"
+    row = doctor_room.check_room(quiet + 1)
+    assert row.result == "warn" and "timings are the room's" in row.found, row
+    assert "in turns" in row.fix, row
+
+
 def test_a_class_too_big_fails_and_names_what_is_short(monkeypatch):
     too_many = usable_cpus() * doctor_room.LEARNERS_PER_CPU + 1
     row = doctor_room.check_room(too_many)
