@@ -107,17 +107,29 @@ def test_work_that_wants_no_cpu_is_not_cautioned_even_beside_a_load():
     assert watched.shared.line() is None, watched.shared
 
 
+def sampler_waits(processes):
+    """thread_waits as schedstat would say it if only the watches' samplers ever waited."""
+    return {t.native_id: 10.0 * (t.name == "contention-watch") for t in threading.enumerate()}
+
+
 def test_the_watchs_own_sampling_thread_is_not_counted(monkeypatch):
     """However long the sampler itself waits for a CPU, the measurement's wait is its own."""
-
-    def waits(processes):  # as schedstat would say it: only the sampler ever waited
-        sampling = threading.current_thread().name == "contention-watch"
-        return {threading.get_native_id(): 10.0 if sampling else 0.0}
-
-    monkeypatch.setattr(contention, "thread_waits", waits)
+    monkeypatch.setattr(contention, "thread_waits", sampler_waits)
     with contention.watch() as watched:
         time.sleep(3 * contention.SAMPLE)
     assert watched.shared is not None and watched.shared.waited == 0.0, watched.shared
+
+
+def test_a_watch_inside_a_watch_counts_neither_sampler(monkeypatch):
+    """The sweep's watch holds each run's: the runs' samplers are not the sweep's wait either."""
+    monkeypatch.setattr(contention, "thread_waits", sampler_waits)
+    with contention.watch() as outer:
+        for _ in range(2):
+            with contention.watch() as inner:
+                time.sleep(3 * contention.SAMPLE)
+            assert inner.shared is not None and inner.shared.waited == 0.0, inner.shared
+    assert outer.shared is not None and outer.shared.waited == 0.0, outer.shared
+    assert not contention._SAMPLERS  # every sampler that ended is no longer noted
 
 
 def test_the_cpu_table_is_cautioned_by_its_own_single_thread_row(capsys):

@@ -145,30 +145,49 @@ def thread_waits(processes: list[int]) -> dict[int, float]:
     return waits
 
 
+# The native ids of the sampler threads running now, and the lock under which a sampler reads
+# the waits and notes the samplers at once (a sampler that ends is then either noted or unread).
+_SAMPLERS: set[int] = set()
+_SAMPLERS_LOCK = threading.Lock()
+
+
 class _WaitSampler:
     """Each thread's wait for a CPU, read every SAMPLE seconds: a thread that ends inside the
-    measurement (a pool's worker) keeps what was read last; so does a child process. The
-    sampler's own thread is left out: it wakes every SAMPLE seconds, and on a busy machine each
+    measurement (a pool's worker) keeps what was read last; so does a child process. Sampler
+    threads are left out, this one's and any other that ran meanwhile (the sweep's watch holds
+    one run's watch after another): each wakes every SAMPLE seconds, and on a busy machine each
     wake waits for a CPU, which is the watch's cost, not the measurement's (CI saw 0.11 s of it
     in a second of sleep beside a load, which made a caution of nothing)."""
 
     def __init__(self) -> None:
-        self.first = thread_waits(process_tree(os.getpid()))
+        self.samplers: set[int] = set()  # every sampler thread running while this one read
+        self.first = self._read()
         self.last = dict(self.first)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="contention-watch", daemon=True)
-        self._thread.start()
+        self._thread.start()  # its native_id is set before start() returns
+        with _SAMPLERS_LOCK:
+            _SAMPLERS.add(self._thread.native_id)
+
+    def _read(self) -> dict[int, float]:
+        with _SAMPLERS_LOCK:
+            waits = thread_waits(process_tree(os.getpid()))
+            self.samplers |= _SAMPLERS
+        return waits
 
     def _run(self) -> None:
         while not self._stop.wait(SAMPLE):
-            self.last.update(thread_waits(process_tree(os.getpid())))
+            self.last.update(self._read())
 
     def longest(self) -> float:
         self._stop.set()
         self._thread.join(timeout=5)
-        self.last.update(thread_waits(process_tree(os.getpid())))
-        mine = self._thread.native_id
-        grown = [wait - self.first.get(t, 0.0) for t, wait in self.last.items() if t != mine]
+        self.last.update(self._read())
+        with _SAMPLERS_LOCK:
+            _SAMPLERS.discard(self._thread.native_id)
+        grown = [
+            wait - self.first.get(t, 0.0) for t, wait in self.last.items() if t not in self.samplers
+        ]
         return max([0.0, *grown])
 
 
