@@ -125,7 +125,7 @@ class Recorder:
         self.downloads: list[Download] = []
         self.started = time.perf_counter()
         self._stop = threading.Event()
-        # Every critical section is `with self._lock:`, never `with self._lock:`. A Lock's
+        # Every critical section is `with self._lock:`, never `with self._changed:`. A Lock's
         # __enter__ is C, atomic against Ctrl-C; a Condition's is Python, and a KeyboardInterrupt
         # landing just after its acquire leaves the lock held (python/cpython#74174): the main
         # thread (a synchronous run, the process pool's parent) would then wait on it forever.
