@@ -1,22 +1,44 @@
-"""Chapter 01's exercise, the instructor's key (no notebook imports it; tests/test_answers.py)."""
+"""Chapter 01's exercises, the instructor's key (no notebook imports it; tests/test_answers.py)."""
 
 from __future__ import annotations
 
-import statistics
+import threading
+
+import requests
+
+from lessons.synchronous import download_site  # the notebook's cell, as the package holds it
 
 
-def my_estimate(sync_run, copies: int = 20) -> float:
-    """Predict the time: seconds the synchronous program takes for 20 J and 20 R pages.
+def download_in_threads(sites):
+    """Exercise 1: a thread for every page, started, kept, and joined."""
 
-    In the notebook: `my_estimate = ch01.my_estimate(sync_run)`, from the run of cell "Run it".
-    """
-    # The waiting report (lessons.waiting) prints the average time of a J page and of an R page.
-    # One page after another, so the waits add up: 20 of each. About 2 s on the default sites.
-    average = {
-        letter: statistics.mean(d.end - d.start for d in sync_run.downloads if d.letter == letter)
-        for letter in ("J", "R")
-    }
-    return copies * average["J"] + copies * average["R"]
+    def fetch(url):
+        with requests.Session() as session:
+            download_site(url, session)
+
+    threads = []
+    for url in sites:
+        thread = threading.Thread(target=fetch, args=(url,))
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join()
 
 
-KEY = {"check_sync_estimate": my_estimate}
+def download_sizes(sites):
+    """Exercise 2: each thread writes its page's size into its own place of the list."""
+    sizes = [None] * len(sites)
+
+    def fetch(index, url):
+        with requests.Session() as session:
+            sizes[index] = download_site(url, session)
+
+    threads = [threading.Thread(target=fetch, args=(i, url)) for i, url in enumerate(sites)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sizes
+
+
+KEY = {"check_one_thread_per_page": download_in_threads, "check_sizes_in_order": download_sizes}

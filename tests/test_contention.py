@@ -22,9 +22,8 @@ from lessons.course.notebook import compare
 LOAD_SECONDS = 60  # a busy process ends by itself after this long, whatever happens here
 BUSY = f"import time\nend = time.monotonic() + {LOAD_SECONDS}\nwhile time.monotonic() < end: pass"
 CAUTION = re.compile(
-    r"^Caution: the machine was shared while this ran: other programs kept ([\d.]+) of its "
-    r"(\d+) CPUs busy.*, so the times measured here are about (\d+)% longer than on a quiet "
-    r"machine",
+    r"^Caution: the machine was shared while this ran\. Other programs kept ([\d.]+) of its "
+    r"(\d+) CPUs busy.*\. So these times are about (\d+)% longer than on a quiet machine",
     re.MULTILINE,
 )
 

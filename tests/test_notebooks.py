@@ -21,6 +21,7 @@ from notebook_runner import (
     Pass,
     execute_twice,
 )
+from prose import LONG_SENTENCE, REBUILT, sentences_of, words
 from two_builds import require_kernel
 
 from lessons.course.execute import POLL_SLICE, SlicedPollClient
@@ -209,3 +210,26 @@ def test_a_missed_reply_is_picked_up_within_a_poll_slice():
     waited = asyncio.run(poll())
     # nbclient alone would sleep the whole 20 s here.
     assert waited < 0.3 + 2 * POLL_SLICE + 0.5, f"the reply was picked up after {waited:.1f} s"
+
+
+def _printed(output: NotebookNode) -> str:
+    """What the reader reads of an output: a stream's text, or text/plain when it is the only
+    form (a widget's or a figure's text/plain is a repr that the reader never sees)."""
+    data = output.get("data", {})
+    return output.get("text", "") + (data["text/plain"] if set(data) == {"text/plain"} else "")
+
+
+@bounded
+def test_printed_sentences_are_short(execution):
+    if execution.path.name[:2] not in REBUILT:
+        pytest.skip(f"{execution.path.name} is not rebuilt yet (prose.REBUILT)")
+    long = [
+        f"{where}\n--> {words(sentence)} words: {sentence[:120]}"
+        for where, output in outputs(execution.first)
+        for sentence in sentences_of(_printed(output))
+        if words(sentence) >= LONG_SENTENCE
+    ]
+    assert not long, (
+        f"{execution.name}: printed sentences of {LONG_SENTENCE} words or more:\n\n"
+        + "\n\n".join(long)
+    )

@@ -8,7 +8,7 @@ import pytest
 
 from lessons import consumer, threaded
 from lessons.course import pattern
-from lessons.course.record import rebound
+from lessons.course.program import rebound
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -15,8 +15,9 @@ from .. import asynchronous, processes, threaded
 from . import contention, record_processes
 from .exercises import Verdict
 from .plotting import draw_elapsed, draw_timeline, figure_image
+from .program import record_run
 from .progress import progress
-from .record import Recorder, Run, print_mark, record_run
+from .record import Recorder, Run, print_mark
 from .record_async import record_run_async
 from .record_processes import record_run_processes
 from .runs import MAX_WORKERS, check_max_workers

@@ -121,15 +121,15 @@ class Shared:
         return dataclasses.replace(self, stretched=max(self.stretched, stretched))
 
     def line(self) -> str | None:
-        """One plain sentence when the machine was shared, None when it was quiet."""
+        """A few short sentences when the machine was shared, None when it was quiet."""
         if not self.busy:
             return None
         steal = f", and the hypervisor took {self.steal:.1f} more" if self.steal >= 0.05 else ""
         return (
-            f"Caution: the machine was shared while this ran: other programs kept "
-            f"{self.others:.1f} of its {self.cpus} CPUs busy{steal}, so the times measured here "
-            f"are about {round(self.slower * 100)}% longer than on a quiet machine, and a ratio "
-            "of two runs that shared it unequally is off too. Run it again when the room is quiet."
+            f"Caution: the machine was shared while this ran. Other programs kept "
+            f"{self.others:.1f} of its {self.cpus} CPUs busy{steal}. So these times are about "
+            f"{round(self.slower * 100)}% longer than on a quiet machine. A ratio of two runs "
+            "is off too if they shared it unequally. Run it again when the room is quiet."
         )
 
 

@@ -1,11 +1,13 @@
-"""Self-checks for the notebooks' exercises: each answers "correct" or "not yet, because ..."."""
+"""What every chapter's self-checks share: the verdict, and a run of the learner's own code."""
 
 from __future__ import annotations
 
-from .runs import run
-from .sites import demo_latency, latency_floor
+import types
 
-TOLERANCE = 0.15  # an estimate within 15% of the measured time is correct
+from .downloads import Run
+from .program import as_program
+from .runs import run
+from .sites import demo_pages, origin, start_demo_sites
 
 
 class Verdict(str):
@@ -19,49 +21,67 @@ class Verdict(str):
         return str(self)
 
 
-def _not_a_number(answer) -> str | None:
-    if answer is None:
-        return "Not yet, because there is no answer: replace None with a number of seconds."
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)) or answer <= 0:
-        return f"Not yet, because {answer!r} is not a number of seconds above 0."
-    return None
+def not_yet(because: str, hint: str = "") -> Verdict:
+    """ "Not yet, because ...", and a hint on the next line of thought."""
+    return Verdict(f"Not yet, because {because}." + (f" Hint: {hint}" if hint else ""))
 
 
-def _incomplete(result) -> str | None:
-    """A run that did not download every page cannot check a time."""
-    if result.done == result.pages:
-        return None
-    return f"Not yet, because the run was incomplete ({' '.join(result.summary())}): run it again."
-
-
-def _verdict(answer: float, right: float, hint: str, what: str = "it took") -> str:
-    if abs(answer - right) <= TOLERANCE * right:
-        return f"Correct: you said {answer:.2f} s, and {what} {right:.2f} s."
-    direction = "more" if answer < right else "less"
-    return f"Not yet, because {what} {right:.2f} s, {direction} than your {answer:.2f} s. {hint}"
-
-
-def check_sync_estimate(answer) -> Verdict:
-    """Exercise of 01: how long does the synchronous program take for 40 pages (copies=20)?"""
-    message = _not_a_number(answer)
-    if message is None:
-        result = run("sync", sites="demo", copies=20, quiet=True, show=False)
-        hint = "Hint: one page after another, so the waits add up: 20 J pages and 20 R pages."
-        message = _incomplete(result) or _verdict(answer, result.elapsed, hint)
-    return Verdict(message)
-
-
-def check_floor(answer, max_workers: int = 8) -> Verdict:
-    """Exercise of 02: the least time 160 pages can take with `max_workers` workers."""
-    message = _not_a_number(answer)
-    if message is None:
-        latency = demo_latency()
-        result = run("threads", max_workers, sites="demo", quiet=True, show=False)
-        floor = latency_floor(result.pages, max_workers, latency)
-        hint = (
-            f"Hint: {max_workers} workers each take one page after another, "
-            f"about {latency * 1000:.0f} ms a page."
+def attempt(
+    function, site: str = "download_site", copies: int = 3, max_workers: int | None = None
+) -> Run | Verdict:
+    """Run the learner's function over the demo pages, quietly and recorded (its `site`
+    function is the one whose pages are recorded). A Verdict instead when the run cannot be
+    judged: no function yet, or it raised, hung, or fetched no page the course could see."""
+    if not isinstance(function, types.FunctionType):
+        return not_yet(f"{function!r} is not a function yet", "run the cell that defines it.")
+    program = as_program(function, site)
+    if not callable(program.download_site):
+        return not_yet(f"there is no {site} to call", f"run the cell that defines {site} first.")
+    served = requests_served()
+    result = run(
+        program, max_workers, sites="demo", copies=copies, quiet=True, show=False, caution=False
+    )
+    served = requests_served() - served
+    if result.abandoned:
+        return not_yet(
+            f"no page began or ended for {result.abandoned:.0f} s, so the check gave up",
+            "does anything wait for ever, such as a thread that never ends?",
         )
-        message = _verdict(answer, floor, hint, "the floor is")
-        message += f" (The real run just now: {result.elapsed:.2f} s.)"
-    return Verdict(message)
+    if result.notes:
+        return not_yet(result.notes[0].rstrip("."))
+    if served and not result.downloads and not result.unfinished:
+        return not_yet(
+            f"the demo sites served {served} pages, but none through the {site} the check sees",
+            f"call {site} from code inside {function.__name__}, as the cell's template does.",
+        )
+    return result
+
+
+def connections() -> int:
+    """Connections the demo sites have accepted so far, both sites together."""
+    return sum(site["connections"] for site in start_demo_sites().counts().values())
+
+
+def requests_served() -> int:
+    """Requests the demo sites have answered so far, both sites together."""
+    return sum(site["requests"] for site in start_demo_sites().counts().values())
+
+
+def expected_sizes(result: Run, copies: int) -> list[int]:
+    """The size of each page of the lesson's list, in its order, as this run received them."""
+    by_site = {origin(d.url): d.bytes for d in result.downloads if d.ok}
+    return [by_site.get(origin(url)) for url in demo_pages(copies=copies)]
+
+
+def sizes(returned) -> list | None:
+    """The sizes in what a function returned: numbers as they are, pages by their length."""
+    if not isinstance(returned, (list, tuple)):
+        return None
+    return [len(item) if isinstance(item, (str, bytes)) else item for item in returned]
+
+
+def described(value) -> str:
+    """A returned value in a few words: its type, and its length if it has one."""
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)} item{'s' * (len(value) != 1)}"
+    return repr(value) if value is None else f"a {type(value).__name__}"

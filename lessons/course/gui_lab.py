@@ -18,8 +18,8 @@ from .. import threaded
 from ..gui_thread import App, BlockingApp, WorkerApp
 from .exercises import TOLERANCE, Verdict, _not_a_number
 from .plotting import figure_image
+from .program import rebound, silent
 from .progress import progress
-from .record import Recorder, rebound
 from .sites import COPIES, demo_latency, demo_pages, latency_floor, start_demo_sites
 
 WAIT = 30  # seconds: the longest a worker is waited for (160 pages take about 2 s)
@@ -29,15 +29,13 @@ _lock = threading.Lock()
 
 
 def quiet_download_all_sites(sites, max_workers=5):
-    """The lesson's download_all_sites, its J/R marks recorded instead of printed.
+    """The lesson's download_all_sites, its J/R marks not printed.
 
     A mark printed by a thread lands in whichever cell ran last (ipykernel 7): the apps show
     progress on the bar instead, so their downloads print nothing.
     """
-    recorder = Recorder()
-    program = rebound(
-        threaded.download_all_sites, download_site=recorder.wrap(threaded.download_site)
-    )
+    quiet = rebound(threaded.download_site, print=silent)
+    program = rebound(threaded.download_all_sites, download_site=quiet)
     return program(sites, max_workers=max_workers)
 
 

@@ -16,8 +16,9 @@ from .. import primitives, threaded
 from .exercises import TOLERANCE, Verdict
 from .failures import describe
 from .plotting import draw_elapsed, draw_timeline, figure_image
+from .program import record_run
 from .progress import progress
-from .record import Recorder, Run, record_run
+from .record import Recorder, Run
 from .sites import (
     demo_latency,
     demo_pages,

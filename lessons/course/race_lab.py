@@ -23,9 +23,9 @@ from .builds import this_build
 from .exercises import Verdict
 from .failures import describe
 from .plotting import figure_image
+from .program import rebound
 from .progress import progress
 from .race_report import COUNTERS, ROOM, Counted
-from .record import rebound
 from .sites import COPIES, demo_pages, start_demo_sites
 
 STRATEGIES = {

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import collections
-import contextlib
 import contextvars
-import dataclasses
 import sys
 import threading
 import time
-import types
 from collections.abc import Callable
 
 import requests
 
+from .downloads import Download, Run
 from .failures import GIVE_UP, NOT_TRIED, describe
-from .sites import TIMEOUT, origin, site_letter
+from .sites import origin, site_letter
 
 _here = threading.local()  # the recorder of the download that runs on this thread, if any
 # The same for a coroutine: many run on one thread, each in a context of its own.
@@ -43,75 +41,6 @@ def print_mark(letter: str) -> None:
     sys.stdout.flush()
 
 
-@dataclasses.dataclass
-class Download:
-    """One page: which site, which thread fetched it, when (seconds into the run), what came."""
-
-    url: str
-    letter: str
-    thread: str
-    start: float
-    end: float = 0.0
-    bytes: int = 0
-    status: int | None = None
-    error: str | None = None  # why it failed, in a few words; None when it arrived
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-
-@dataclasses.dataclass
-class Run:
-    """What a run did: its downloads in order of arrival and its elapsed time."""
-
-    mode: str
-    max_workers: int | None
-    pages: int
-    downloads: list[Download]
-    elapsed: float
-    stopped: bool = False  # Stop was pressed, or the kernel interrupted
-    interrupted: bool = False
-    returned: list | None = None  # what download_all_sites returned (None if interrupted)
-    shared: object | None = None  # contention.Shared: what the machine did beside it meanwhile
-
-    @property
-    def done(self) -> int:
-        return sum(d.ok for d in self.downloads)
-
-    @property
-    def failed(self) -> int:
-        return sum(not d.ok for d in self.downloads)
-
-    @property
-    def failures(self) -> collections.Counter:
-        """How many pages failed for each reason."""
-        return collections.Counter(d.error for d in self.downloads if not d.ok)
-
-    @property
-    def threads(self) -> list[str]:
-        """The threads that downloaded, in order of their first download."""
-        return list(dict.fromkeys(d.thread for d in sorted(self.downloads, key=lambda d: d.start)))
-
-    def summary(self) -> list[str]:
-        """The lines printed after the marks; the last one is the lesson's own."""
-        lines = []
-        if self.interrupted or self.stopped:
-            why = "Interrupted" if self.interrupted else "Stopped"
-            lines.append(f"{why} after {self.done} of {self.pages} pages.")
-        if self.failed:
-            # The reasons pages failed first, then the pages not tried because of them.
-            ordered = sorted(self.failures.items(), key=lambda i: (i[0] == NOT_TRIED, -i[1]))
-            reasons = ", ".join(f"{n} x {why}" for why, n in ordered)
-            lines.append(f"Failed {self.failed} of {self.pages} pages: {reasons}.")
-        lines.append(f"Downloaded {self.done} in {self.elapsed:.2f} seconds")
-        return lines
-
-    def __repr__(self) -> str:
-        workers = "" if self.max_workers is None else f", max_workers={self.max_workers}"
-        return f"<Run {self.mode}{workers}: {self.summary()[-1]}>"
-
-
 class Recorder:
     """Collects the downloads of one run, and tells listeners as each page arrives."""
 
@@ -121,6 +50,12 @@ class Recorder:
         on_download: Callable[[Download], None] | None = None,
     ) -> None:
         self.on_mark = on_mark  # gets "J", "R", or "x" for a failed page
+        self.on_print = None  # gets what the program printed outside a page, while the run lasts
+        # True when the program prints its own J or R: then the recorder makes up none.
+        self.program_marks = False
+        self.closed = False  # the run is over: what its threads print now goes nowhere
+        self.abandoned = False  # no progress past the program's timeouts: given up on
+        self.progress_at = time.monotonic()  # when a page last began or ended
         self.on_download = on_download  # gets each Download when it ends
         self.downloads: list[Download] = []
         self.started = time.perf_counter()
@@ -143,9 +78,33 @@ class Recorder:
         """Ask the run to fetch no more pages; those already in flight finish."""
         self._stop.set()
 
+    def close(self) -> None:
+        """The run is over: its threads fetch no more pages, and what they print is dropped."""
+        self.closed = True
+
+    def stalled(self, seconds: float) -> bool:
+        """Whether no page has begun or ended for `seconds`."""
+        return time.monotonic() - self.progress_at > seconds
+
+    def printed(self, text: str) -> None:
+        """Text the program printed (its print is the course's during the run): kept with the
+        page this thread fetches, else handed to on_print; dropped once the run is over."""
+        if self.closed:
+            return
+        if getattr(_here, "recorder", None) is self and _here.download is not None:
+            _here.download.printed += text
+        elif self.on_print is not None:
+            self.on_print(text)
+
     @property
     def stopping(self) -> bool:
         return self._stop.is_set()
+
+    def under_way(self) -> int:
+        """Recorded calls that other threads have begun and not yet ended."""
+        me = threading.get_ident()
+        with self._lock:
+            return sum(n for thread, n in self._active.items() if thread != me)
 
     def settle(self, seconds: float) -> None:
         """Wait (at most `seconds`) for the downloads still under way after a stop to end,
@@ -153,11 +112,10 @@ class Recorder:
         # Polled with time.sleep, not a Condition.wait: settle runs in the thread that took
         # the interrupt, where a second Ctrl-C inside Condition.wait can leave its lock
         # released under the `with` (then "release unlocked lock"), or held.
-        deadline, me = time.monotonic() + seconds, threading.get_ident()
+        deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            with self._lock:
-                if not any(n for thread, n in self._active.items() if thread != me):
-                    return
+            if not self.under_way():
+                return
             time.sleep(0.02)
 
     def run(
@@ -181,6 +139,7 @@ class Recorder:
         status = getattr(response, "status_code", None)  # requests; aiohttp says .status
         download.status = status if status is not None else getattr(response, "status", None)
         download.letter = letter
+        download.printed += letter
 
     def _given_up(self, site: str) -> bool:
         # A site failing too, when the run's last GIVE_UP pages all failed: the server is down.
@@ -219,6 +178,7 @@ class Recorder:
     def _ended(self, download: Download, site: str, tried: bool) -> None:
         """Keep a download that ended, count it for its site, and tell the listeners."""
         with self._lock:
+            self.progress_at = time.monotonic()
             self.downloads.append(download)
             if tried:
                 self._in_flight[site] -= 1
@@ -229,8 +189,11 @@ class Recorder:
                 self._failing[site] = self._failing.get(site, 0) + 1
                 self._failing_run += 1
             self._changed.notify_all()
-        if self.on_mark is not None:
-            self.on_mark(download.letter if download.ok else "x")
+        shown = download.printed or ("x" if not download.ok else "")
+        if not self.program_marks and not shown:
+            shown = download.letter  # a program that prints no mark of its own
+        if self.on_mark is not None and shown and not self.closed:
+            self.on_mark(shown)
         if self.on_download is not None:
             self.on_download(download)
 
@@ -244,8 +207,9 @@ class Recorder:
         """Count a recorded call in, unless the run is stopping (then its page is skipped, not
         fetched). Checked and counted at once, so settle() sees every call that goes on."""
         with self._lock:
-            if self._stop.is_set():
+            if self._stop.is_set() or self.closed:
                 return False
+            self.progress_at = time.monotonic()
             self._active[threading.get_ident()] += 1
             return True
 
@@ -289,7 +253,7 @@ class Recorder:
                 _here.recorder, _here.download = self, download
                 try:
                     result = download_site(url, *args, **kwargs)
-                    download.bytes = size(result)
+                    download.bytes, download.odd = size(result)
                 except Exception as error:  # one bad page is reported, the run goes on
                     download.error = describe(error)
                     if isinstance(error, requests.HTTPError) and error.response is not None:
@@ -306,72 +270,11 @@ class Recorder:
         return recorded
 
 
-def size(result) -> int:
-    """Bytes of what a download_site returned: its length if it is the page, else the number."""
+def size(result) -> tuple[int, str | None]:
+    """(bytes, None) for what a download_site returns: the page, or its length; for anything
+    else (a Response, a dict, None), (0, the type's name)."""
     if isinstance(result, (bytes, bytearray, str)):
-        return len(result)
-    return int(result or 0)
-
-
-def rebound(function: types.FunctionType, **names) -> types.FunctionType:
-    """A copy of `function` that sees `names` in place of its module's globals of those names.
-
-    This lets a run call the lesson's own download_all_sites with a recorded download_site,
-    without changing the module that a learner reads (and that another run may use meanwhile).
-    """
-    copy = types.FunctionType(
-        function.__code__,
-        {**function.__globals__, **names},
-        function.__name__,
-        function.__defaults__,
-        function.__closure__,
-    )
-    copy.__kwdefaults__ = function.__kwdefaults__
-    return copy
-
-
-def record_run(
-    program: types.ModuleType,
-    sites: list[str],
-    recorder: Recorder,
-    mode: str,
-    max_workers: int | None = None,
-    wrap: Callable[[Callable], Callable] | None = None,
-    names: dict | None = None,
-) -> Run:
-    """Run a program's download_all_sites over `sites` with every download recorded.
-
-    `wrap` receives the recorded download_site and returns what the program calls instead;
-    `names` replaces more of the program's globals for this run (a recorded consumer, say).
-    """
-    download_site = recorder.wrap(program.download_site)
-    if wrap is not None:
-        download_site = wrap(download_site)
-    download_all_sites = rebound(
-        program.download_all_sites, download_site=download_site, **(names or {})
-    )
-    if max_workers is None:
-        returned, elapsed, interrupted = timed_call(recorder, download_all_sites, sites)
-    else:
-        returned, elapsed, interrupted = timed_call(
-            recorder, download_all_sites, sites, max_workers=max_workers
-        )
-    return recorder.run(mode, max_workers, len(sites), elapsed, interrupted, returned)
-
-
-def timed_call(recorder: Recorder, function: Callable, *args, **kwargs) -> tuple:
-    """(what `function` returned, seconds, interrupted?): Ctrl-C (or the kernel's interrupt)
-    stops the recorder, then waits for the pages under way, bounded by the timeouts, since
-    plain threads (or worker processes) may still be in a request."""
-    interrupted, returned = False, None
-    recorder.started = start = time.perf_counter()
-    try:
-        returned = function(*args, **kwargs)
-    except KeyboardInterrupt:
-        recorder.stop()
-        interrupted = True
-    elapsed = time.perf_counter() - start
-    if interrupted:
-        with contextlib.suppress(KeyboardInterrupt):
-            recorder.settle(sum(TIMEOUT))
-    return returned, elapsed, interrupted
+        return len(result), None
+    if isinstance(result, int) and not isinstance(result, bool) and result >= 0:
+        return result, None
+    return 0, type(result).__name__

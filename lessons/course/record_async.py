@@ -8,7 +8,8 @@ import types
 from collections.abc import Callable
 
 from .failures import NOT_TRIED, describe
-from .record import _WAIT, Recorder, Run, _in_task, rebound
+from .program import rebound
+from .record import _WAIT, Recorder, Run, _in_task
 from .sites import TIMEOUT
 
 POLL = 0.02  # seconds between looks at a failing site: the loop runs other pages meanwhile

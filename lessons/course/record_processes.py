@@ -16,7 +16,8 @@ import time
 import types
 
 from .failures import NOT_TRIED, describe
-from .record import Download, Recorder, Run, rebound, timed_call
+from .program import rebound, timed_call
+from .record import Download, Recorder, Run
 from .sites import origin, site_letter
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import sys
 from collections.abc import Callable
 
 from .. import primitives, synchronous, threaded
 from . import contention
-from .record import Download, Recorder, Run, print_mark, record_run
+from .program import as_program, record_run
+from .record import Download, Recorder, Run, print_mark
 from .sites import COPIES, get_sites
 
 PROGRAMS = {"sync": synchronous, "threads": threaded, "primitives": primitives}
@@ -50,8 +52,8 @@ def check_sites(sites, copies: int = COPIES) -> list[str]:
 
 
 def run(
-    mode: str = "threads",
-    max_workers: int = 5,
+    program="threads",
+    max_workers: int | None = None,
     *,
     sites=None,
     copies: int = COPIES,
@@ -62,18 +64,34 @@ def run(
     recorder: Recorder | None = None,
     caution: bool = True,
 ) -> Run:
-    """Run one of the lesson's programs (see MODES: "sync", "threads", "asyncio", ...), timed.
+    """Run a program over the lesson's pages, timed and recorded: your own download_all_sites
+    (the function a cell defined), or one of the lesson's by name (MODES: "sync", "threads",
+    "asyncio", ...).
 
     For "asyncio", max_workers is how many requests may be under way at once; for
-    "processes", how many worker processes. Prints J or R as each page arrives (not with
+    "processes", how many worker processes. J or R is printed as each page arrives (not with
     quiet=True) and, with show=True, the lesson's closing line "Downloaded 160 in N seconds",
     then (with caution=True) a caution if the machine was shared meanwhile (contention).
     Returns the Run: every download, with its thread and times, for plots and checks.
     """
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}; got {mode!r}")
+    if isinstance(program, str) and program not in MODES:
+        raise ValueError(f"mode must be one of {MODES}; got {program!r}")
     sites = check_sites(sites, copies)
-    workers = check_max_workers(max_workers, len(sites)) if mode != "sync" else None
+    notes, label = [], None
+    if isinstance(program, str):
+        mode = program
+        if max_workers is None and mode != "sync":
+            max_workers = 5
+    else:
+        program = as_program(program)
+        label = program.default_workers
+        if max_workers is not None and not program.takes_max_workers:
+            notes.append(f"{program.signature} has no max_workers: it ran as written.")
+            max_workers = None
+        mode = "threads" if max_workers is not None or label is not None else "sync"
+    workers = check_max_workers(max_workers, len(sites)) if max_workers is not None else None
+    if mode == "sync" and isinstance(program, str):
+        workers = None
     if mode == "processes" and workers > MAX_PROCESSES:
         raise ValueError(
             f"max_workers={workers} is too many processes: use 1 to {MAX_PROCESSES}. Each "
@@ -84,17 +102,28 @@ def run(
     if on_mark is None and not quiet:
         on_mark = print_mark
     recorder.on_mark = on_mark
+    recorder.on_print = None if quiet else print_text
     if on_download is not None:
         recorder.on_download = on_download
     with contention.watch() as watched:
-        result = record_mode(mode, sites, recorder, workers)
+        if isinstance(program, str):
+            result = record_mode(mode, sites, recorder, workers)
+        else:
+            result = record_run(program, sites, recorder, mode, workers, label_workers=label)
     result.shared = watched.shared
+    result.notes[:0] = notes
     if show:
         marks = "\n" if on_mark is print_mark and result.downloads else ""
         print(marks + "\n".join(result.summary()))
         if caution and not (result.interrupted or result.stopped):
             contention.say(result.shared)
     return result
+
+
+def print_text(text: str) -> None:
+    """What a program printed outside a page, in one write: lines from threads never mix."""
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def record_mode(mode: str, sites: list[str], recorder: Recorder, workers: int | None) -> Run:

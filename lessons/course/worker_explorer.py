@@ -12,12 +12,14 @@ now and then a very slow one, a site that throttles); after the run they are as 
 from __future__ import annotations
 
 import contextlib
+import html
 import os
 import threading
 
 import ipywidgets as widgets
 
 from .plotting import explorer_png
+from .program import GRACE, as_program, current
 from .record import Download, Recorder, Run
 from .runs import check_max_workers
 from .runs import run as run_program
@@ -38,10 +40,13 @@ class Explorer:
     """The widgets, the history of runs, and the one run that may go on at a time."""
 
     def __init__(
-        self, runs: list[Run] = (), max_workers: int = 5, sites=None, profile: str = "steady",
-        demo=None,
+        self, program=None, runs: list[Run] = (), max_workers: int = 5, sites=None,
+        profile: str = "steady", demo=None,
     ) -> None:  # fmt: skip
         check_max_workers(max_workers)
+        if program is not None:
+            as_program(program)  # a clear error now, not at the first press of Run
+        self.program = program  # the learner's download_all_sites, or None: the lesson's
         if max_workers > MAX_SLIDER:
             raise ValueError(
                 f"the explorer's slider goes from 1 to {MAX_SLIDER}; "
@@ -156,12 +161,17 @@ class Explorer:
     def _run(self, mode: str, workers: int, profile: str, recorder: Recorder) -> None:
         outcome: dict[str, object] = {}
 
+        # The download_all_sites the kernel holds now: an edited cell reaches this explorer.
+        chosen = current(self.program) if mode == "threads" and self.program else mode
+        stall = as_program(chosen).page_seconds + GRACE if self.program else None
+
         def program() -> None:
             try:
                 with self._profile(profile):
                     outcome["run"] = run_program(
-                        mode, workers, sites=self.sites, show=False, quiet=True, recorder=recorder
-                    )
+                        chosen, workers, sites=self.sites, show=False, quiet=True,
+                        recorder=recorder,
+                    )  # fmt: skip
             except Exception as error:  # shown in the status line, never as a traceback
                 outcome["error"] = error
 
@@ -172,6 +182,10 @@ class Explorer:
                 worker.join(REFRESH)
                 if not self._closed:
                     self._show(recorder.downloads[:])  # a copy: workers keep appending
+                if stall and recorder.stalled(stall):  # a hung program: left to itself
+                    recorder.close()
+                    outcome["error"] = f"no page began or ended for {stall:.0f} s: abandoned"
+                    break
             self._finish(outcome.get("run"), outcome.get("error"), profile)
         finally:
             with self._lock:
@@ -209,6 +223,8 @@ class Explorer:
             )
             self.progress.bar_style = "danger" if result.failed else "success"
             self._draw()
+        elif isinstance(error, str):
+            self.status.value = f"The run ended: {error}."
         else:
             self.status.value = f"The run did not start: {error}"
             self.progress.bar_style = "danger"
@@ -256,14 +272,25 @@ def describe(mode: str, workers: int | None, profile: str = "steady") -> str:
 
 def marks_html(downloads: list[Download]) -> str:
     """The J/R marks in order of arrival; failed pages as a red x."""
-    text = "".join(d.letter if d.ok else "<b style='color:#c00'>x</b>" for d in downloads)
+    text = "".join(
+        html.escape(d.printed or d.letter) if d.ok else "<b style='color:#c00'>x</b>"
+        for d in downloads
+    )
     return f"<div style='font-family:monospace;word-break:break-all;line-height:1.2'>{text}</div>"
 
 
 def explorer(
-    runs: list[Run] = (), max_workers: int = 5, sites=None, profile: str = "steady", demo=None
+    program=None,
+    runs: list[Run] = (),
+    max_workers: int = 5,
+    sites=None,
+    profile: str = "steady",
+    demo=None,
 ) -> Explorer:
     """Show the worker explorer; `runs` from earlier cells start its history.
+
+    `program` is your download_all_sites: each press of Run runs the one your cell defines at
+    that moment. Without it, the explorer runs the lesson's threaded program.
 
     `profile="internet"` starts it with the demo sites' "internet" profile chosen (for each run
     only); `demo` names the demo sites it changes (by default this kernel's).
@@ -274,5 +301,5 @@ def explorer(
     with _current_lock:
         if _current is not None:
             _current.close()
-        _current = Explorer(runs, max_workers, sites, profile, demo)
+        _current = Explorer(program, runs, max_workers, sites, profile, demo)
         return _current

@@ -1,4 +1,4 @@
-"""Chapter 03's machinery: the N-workers pattern recorded, drawn, and its exercises checked."""
+"""Chapter 03's machinery: the N-workers pattern recorded and drawn, and its self-checks."""
 
 from __future__ import annotations
 
@@ -7,17 +7,18 @@ import dataclasses
 import statistics
 import threading
 import time
-import types
 
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .exercises import Verdict
-from .plotting import COLORS, OTHER, to_png
-from .progress import Progress
-from .record import Recorder, Run, record_run
-from .runs import check_max_workers, check_sites
+from ..course.exercises import Verdict, attempt, described, expected_sizes, not_yet, sizes
+from ..course.plotting import COLORS, OTHER, to_png
+from ..course.program import as_program, record_run
+from ..course.progress import Progress
+from ..course.record import Recorder, Run
+from ..course.runs import check_max_workers, check_sites
+from ..course.sites import sites_changed
 
 NUMBER = {"ha": "center", "va": "center", "fontsize": 5, "color": "white"}  # a page's number
 CONSUMER = "#4e9a06"  # the consumer's marks: green
@@ -59,14 +60,17 @@ def page_number(url: str) -> int:
     return int(url.rsplit("#", 1)[1])
 
 
-def record(program: types.ModuleType, sites, max_workers: int = 5, copies: int = 80) -> Pattern:
-    """Run a program's download_all_sites with every download and consumer call recorded.
+def record(program, sites="demo", max_workers: int = 5, copies: int = 80) -> Pattern:
+    """Run a download_all_sites (yours, or a module's) with every download and consumer call
+    recorded.
 
     Each result is tagged with its page's address, so the list that comes back says which page
     each item came from. A progress bar moves as pages arrive; an interrupt stops the run."""
+    program = as_program(program)
     sites = numbered(check_sites(sites, copies))
     max_workers = check_max_workers(max_workers, len(sites))
     recorder, consumed, lock = Recorder(), [], threading.Lock()
+    count_words = program.namespace.get("count_words")
 
     def tag(recorded):  # in place of the recorded download_site: its result, named
         return lambda url: (url, recorded(url))
@@ -75,21 +79,20 @@ def record(program: types.ModuleType, sites, max_workers: int = 5, copies: int =
         url, page = tagged_page
         if page is None:
             return None  # failed, or skipped after a stop: nothing to count
-        words = program.count_words(page)
+        words = count_words(page)
         at = time.perf_counter() - recorder.started
         consumed.append(Consumed(page_number(url), threading.current_thread().name, at, words))
         return words
 
-    names = {"count_words": counted} if hasattr(program, "count_words") else {}
-    bar = Progress(len(sites), f"{program.__name__}, {max_workers} workers")
+    names = {"count_words": counted} if callable(count_words) else {}
+    bar = Progress(len(sites), f"{program.name}, {max_workers} workers")
 
     def step(download) -> None:
         with lock:  # downloads end in several threads at once
             bar.step()
 
     recorder.on_download = step
-    mode = program.__name__.split(".")[-1]
-    run = record_run(program, sites, recorder, mode, max_workers, wrap=tag, names=names)
+    run = record_run(program, sites, recorder, "threads", max_workers, wrap=tag, names=names)
     bar.finish(ok=not run.interrupted)
     returned = run.returned or []
     numbers = [page_number(item[0]) for item in returned if isinstance(item, tuple)]
@@ -228,57 +231,51 @@ def plot(pattern: Pattern) -> object:
     return Image(data=consumer_png(pattern) if pattern.consumed else pattern_png(pattern))
 
 
-def check_queue(answer, pattern: Pattern) -> Verdict:
-    """Exercise 1: how many pages wait in the queue once every worker has its first page?"""
-    run = pattern.run
-    workers = len(run.threads)
-    if run.done < run.pages:
-        return Verdict(f"Not yet, because the run was incomplete ({run.summary()[0]}): rerun it.")
-    right = queue_lengths(run)[1][workers]
-    if isinstance(answer, bool) or not isinstance(answer, int):
-        return Verdict(f"Not yet, because {answer!r} is not a whole number of pages: write one.")
-    if answer == right:
-        return Verdict(f"Correct: {run.pages} pages, {workers} handed out, {right} wait.")
+COPIES = 10  # the checks download 10 copies of each site: 20 pages
+SLOW = 0.5  # seconds the Jython demo site takes to answer in the check of exercise 2
+
+
+def check_input_order(download_in_order) -> Verdict:
+    """Exercise 1: submit every page, then return the results in the order of sites."""
+    result = attempt(download_in_order, copies=COPIES)
+    if isinstance(result, Verdict):
+        return result
+    if len(result.threads) < 2:
+        return not_yet("one thread fetched every page", "submit each url to the executor.")
+    got, right = sizes(result.returned), expected_sizes(result, COPIES)
+    if got is None or len(got) != len(right):
+        return not_yet(f"it returned {described(result.returned)}", "return a list of results.")
+    if got != right:
+        return not_yet(
+            "the results are not in the order of sites",
+            "as_completed gives the order of arrival. Read the futures in the order you "
+            "submitted them instead.",
+        )
+    arrived = "".join(d.letter for d in result.downloads)
     return Verdict(
-        f"Not yet, because {right} pages waited, not {answer}. Hint: map puts all {run.pages} "
-        f"pages in the queue at once, and each of the {workers} workers takes one."
+        f"Correct: {len(got)} results in the order of sites, JRJR... They arrived as {arrived}."
     )
 
 
-def check_next_worker(answer, pattern: Pattern, page: int = 5) -> Verdict:
-    """Exercise 2: which of the pages before `page` freed the worker that was handed `page`?"""
-    target, earlier = pattern.page(page), [pattern.page(n) for n in range(page)]
-    if target is None or target.thread not in {d.thread for d in earlier if d}:
-        return Verdict(f"Not yet, because page {page} went to no busy worker: run the run again.")
-    if type(answer) is not int or answer not in range(page) or earlier[answer] is None:
-        return Verdict(
-            f"Not yet, because {answer!r} is not a page number from 0 to {page - 1}: write one."
+def check_within(download_within) -> Verdict:
+    """Exercise 2: return what arrived within LIMIT seconds, and leave the slow pages behind."""
+    limit = download_within.__globals__.get("LIMIT", 1.0) if callable(download_within) else 1.0
+    with sites_changed(name="Jython", latency=SLOW):
+        result = attempt(download_within, copies=COPIES)
+    if isinstance(result, Verdict):
+        if "TimeoutError" in result:
+            return Verdict(f"{result} Hint: catch TimeoutError, then return what you have.")
+        return result
+    got = sizes(result.returned)
+    if result.elapsed > limit + 0.5:
+        return not_yet(
+            f"it returned after {result.elapsed:.1f} s, not about {limit} s",
+            "leaving a with block waits for every page. Call "
+            "executor.shutdown(wait=False, cancel_futures=True) instead.",
         )
-    freed = earlier[answer]
-    if freed.thread == target.thread:
-        return Verdict(
-            f"Correct: page {answer} arrived at {freed.end * 1000:.0f} ms, and its worker "
-            f"{freed.thread} was handed page {page} at {target.start * 1000:.0f} ms."
-        )
-    busy = freed.end > target.start
-    why = "its worker was still busy with it" if busy else "another worker was free before it"
+    if not got:
+        return not_yet(f"it returned {described(result.returned)}", "return what arrived.")
     return Verdict(
-        f"Not yet, because page {answer} arrived at {freed.end * 1000:.0f} ms and page {page} "
-        f"was handed out at {target.start * 1000:.0f} ms: {why}. Hint: the first page to "
-        "arrive frees the first worker; compare the 'arrived' column."
-    )
-
-
-def check_consumer_thread(answer, pattern: Pattern) -> Verdict:
-    """Exercise 3: in which thread does count_words run?"""
-    threads = {c.thread for c in pattern.consumed}
-    if not threads:
-        return Verdict("Not yet, because no page was counted in this run: run it again.")
-    if not isinstance(answer, str):
-        return Verdict(f"Not yet, because {answer!r} is not a thread's name: write one, in quotes.")
-    if answer in threads and len(threads) == 1:
-        return Verdict(f"Correct: all {len(pattern.consumed)} counts ran in {answer}.")
-    return Verdict(
-        f"Not yet, because count_words ran in {', '.join(sorted(threads))}, not {answer!r}. "
-        "Hint: as_completed hands each finished future to the loop that asks for it."
+        f"Correct: {len(got)} of {result.pages} pages arrived within {limit} s. "
+        f"The function returned after {result.elapsed:.2f} s."
     )
