@@ -15,15 +15,15 @@ import sys
 
 import pytest
 
-import lessons
-from lessons import consumer, threaded
+from lessons.chapters import ch01 as chapter01
+from lessons.chapters import ch02 as chapter02
+from lessons.chapters import ch03 as chapter03
 from lessons.course import (
     compare_lab,
     costs,
     cpu_builds,
     cpu_lab,
     gui_lab,
-    pattern,
     primitives_lab,
     race_lab,
     scale,
@@ -32,7 +32,6 @@ from lessons.course import (
 from lessons.course import sites as site_sets
 from lessons.course.demo_server import DEFAULT_PROFILES
 from lessons.course.exercises import Verdict
-from lessons.course.runs import run
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -83,34 +82,25 @@ def demo(fast_sites, monkeypatch):
 # ---- each answer, fed to its check ---------------------------------------------------------
 
 
-@answers("ch01_synchronous", "check_sync_estimate")
+@answers("ch01_synchronous", "check_one_thread_per_page", "check_sizes_in_order")
 def test_ch01(demo):
     ch01 = key("ch01_synchronous")
-
-    def attempt():
-        sync_run = run("sync", sites="demo", copies=20, quiet=True, show=False)  # the notebook's
-        return lessons.check_sync_estimate(ch01.my_estimate(sync_run))
-
-    timed_correct(attempt)
+    correct(chapter01.check_one_thread_per_page(ch01.download_in_threads))
+    correct(chapter01.check_sizes_in_order(ch01.download_sizes))
 
 
-@answers("ch02_threaded", "check_floor")
+@answers("ch02_threaded", "check_session_per_page", "check_threaded_from_sync")
 def test_ch02(demo):
-    correct(lessons.check_floor(key("ch02_threaded").my_floor(), max_workers=8))
+    ch02 = key("ch02_threaded")
+    correct(chapter02.check_session_per_page(ch02.download_all_alone))
+    correct(chapter02.check_threaded_from_sync(ch02.download_all_sync))
 
 
-@answers("ch03_n_workers_pattern", "check_queue", "check_next_worker", "check_consumer_thread")
+@answers("ch03_n_workers_pattern", "check_input_order", "check_within")
 def test_ch03(demo):
     ch03 = key("ch03_n_workers_pattern")
-    map_run = pattern.record(threaded, "demo", max_workers=5)
-    correct(pattern.check_queue(ch03.my_waiting(map_run), map_run))
-
-    def attempt():  # the first page to arrive frees its worker, unless two arrive at once
-        run = pattern.record(threaded, "demo", max_workers=5, copies=5)
-        return pattern.check_next_worker(ch03.my_page(run), run)
-
-    timed_correct(attempt)
-    correct(pattern.check_consumer_thread(ch03.my_thread, pattern.record(consumer, "demo")))
+    correct(chapter03.check_input_order(ch03.download_in_order))
+    correct(chapter03.check_within(ch03.download_within))
 
 
 @answers("ch04_race_conditions", "check_counter", "check_connections")
