@@ -9,7 +9,6 @@ from .program import as_program
 from .runs import run
 from .sites import demo_pages, origin, start_demo_sites
 
-
 TOLERANCE = 0.15  # an estimate within 15% of the measured time is correct (chapters 05 to 07)
 
 

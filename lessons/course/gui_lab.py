@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from .. import threaded
 from ..gui_thread import App, BlockingApp, WorkerApp
+from .closing import close_tree
 from .exercises import TOLERANCE, Verdict, _not_a_number
 from .plotting import figure_image
 from .program import rebound, silent
@@ -93,19 +94,7 @@ def close(app: App) -> None:
     worker = getattr(app, "worker", None)
     if worker is not None:
         worker.join(WAIT)
-    for widget in _tree(app.widget):
-        widget.close()
-
-
-def _tree(widget) -> list:
-    """A widget, its children, and their layouts and styles: each a model in the kernel."""
-    found = [widget]
-    for part in (getattr(widget, "layout", None), getattr(widget, "style", None)):
-        if part is not None and hasattr(part, "close"):
-            found.append(part)
-    for child in getattr(widget, "children", ()):
-        found.extend(_tree(child))
-    return found
+    close_tree(app.widget)
 
 
 def make_app(kind: str, max_workers: int = 5, demo=None, copies: int = COPIES) -> App:

@@ -18,6 +18,7 @@ import threading
 
 import ipywidgets as widgets
 
+from .closing import close_tree
 from .plotting import explorer_png
 from .program import GRACE, as_program, current
 from .record import Download, Recorder, Run
@@ -153,8 +154,7 @@ class Explorer:
         self._closed = True
         self.stop()
         self.wait(3)
-        for widget in _tree(self.widget):
-            widget.close()
+        close_tree(self.widget)
 
     # ---- the background run, and the one thread that updates the widgets ---------------------
 
@@ -251,18 +251,6 @@ class Explorer:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
-
-
-def _tree(widget: widgets.Widget) -> list[widgets.Widget]:
-    """A widget, its children, and their layouts and styles: each a model in the kernel."""
-    found = [widget]
-    for name in ("layout", "style"):
-        part = getattr(widget, name, None)
-        if isinstance(part, widgets.Widget):
-            found.append(part)
-    for child in getattr(widget, "children", ()):
-        found.extend(_tree(child))
-    return found
 
 
 def describe(mode: str, workers: int | None, profile: str = "steady") -> str:
