@@ -1,9 +1,10 @@
-"""Chapter 01's self-checks: threads the learner starts and joins by hand."""
+"""Chapter 01's own: where a run's time went, and the self-checks of threads started by hand."""
 
 from __future__ import annotations
 
 import statistics
 
+from ..course.downloads import Run
 from ..course.exercises import Verdict, attempt, described, expected_sizes, not_yet, sizes
 
 COPIES = 3  # the checks download 3 copies of each site: 6 pages
@@ -63,4 +64,21 @@ def check_sizes_in_order(download_sizes) -> Verdict:
         return not_yet("some numbers are not the pages' sizes", "store what download_site returns.")
     return Verdict(
         f"Correct: {len(got)} sizes in the order of sites, from {len(result.threads)} threads."
+    )
+
+
+def waiting(run: Run) -> None:
+    """How much of a run was waiting for the network, and how long each site took to answer."""
+    busy = sum(d.end - d.start for d in run.downloads)
+    print(f"{len(run.downloads)} pages in {run.elapsed:.2f} s.")
+    for letter in sorted({d.letter for d in run.downloads}):
+        times = [d.end - d.start for d in run.downloads if d.letter == letter]
+        print(
+            f"  {letter}: {len(times)} pages, {statistics.mean(times) * 1000:.0f} ms each "
+            f"on average, {sum(times):.2f} s in all"
+        )
+    threads = len(run.threads)
+    print(
+        f"Time spent waiting for answers, added over {threads} thread{'s' * (threads > 1)}: "
+        f"{busy:.2f} s, {busy / run.elapsed:.0%} of the elapsed time."
     )

@@ -1,7 +1,9 @@
-"""Chapter 02's self-checks: a Session per page, and the synchronous program made threaded."""
+"""Chapter 02's own: the order of the marks, and the self-checks (a Session per page, the
+synchronous program made threaded)."""
 
 from __future__ import annotations
 
+from ..course.downloads import Run
 from ..course.exercises import (
     Verdict,
     attempt,
@@ -70,4 +72,15 @@ def check_threaded_from_sync(download_all_sync) -> Verdict:
     return Verdict(
         f"Correct: {threads} threads, {opened} connections for {result.pages} pages, and the "
         "sizes in the order of sites."
+    )
+
+
+def order(run: Run) -> None:
+    """How far the marks are from the regular J R J R ... of the synchronous program."""
+    letters = "".join(d.letter for d in run.downloads)
+    repeats = sum(a == b for a, b in zip(letters, letters[1:], strict=False))
+    print(letters)
+    print(
+        f"{repeats} of {len(letters) - 1} neighbours are the same letter "
+        f"(the synchronous program: 0, always J R J R ...)."
     )

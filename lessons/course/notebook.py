@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import platform
-import statistics
 from importlib import metadata
 
 from . import contention
@@ -68,23 +67,6 @@ def plot_timeline(run: Run) -> object:
     return Image(data=timeline_png(run), format="png")
 
 
-def waiting(run: Run) -> None:
-    """How much of a run was waiting for the network, and how long each site took to answer."""
-    busy = sum(d.end - d.start for d in run.downloads)
-    print(f"{len(run.downloads)} pages in {run.elapsed:.2f} s.")
-    for letter in sorted({d.letter for d in run.downloads}):
-        times = [d.end - d.start for d in run.downloads if d.letter == letter]
-        print(
-            f"  {letter}: {len(times)} pages, {statistics.mean(times) * 1000:.0f} ms each "
-            f"on average, {sum(times):.2f} s in all"
-        )
-    threads = len(run.threads)
-    print(
-        f"Time spent waiting for answers, added over {threads} thread{'s' * (threads > 1)}: "
-        f"{busy:.2f} s, {busy / run.elapsed:.0%} of the elapsed time."
-    )
-
-
 def compare(slow: Run, fast: Run) -> float:
     """Print how much faster `fast` was than `slow`, both measured in this kernel."""
     ratio = slow.elapsed / fast.elapsed
@@ -94,14 +76,3 @@ def compare(slow: Run, fast: Run) -> float:
     )
     contention.say(slow.shared, fast.shared)
     return ratio
-
-
-def order(run: Run) -> None:
-    """How far the marks are from the regular J R J R ... of the synchronous program."""
-    letters = "".join(d.letter for d in run.downloads)
-    repeats = sum(a == b for a, b in zip(letters, letters[1:], strict=False))
-    print(letters)
-    print(
-        f"{repeats} of {len(letters) - 1} neighbours are the same letter "
-        f"(the synchronous program: 0, always J R J R ...)."
-    )
