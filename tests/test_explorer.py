@@ -149,23 +149,6 @@ def test_setup_is_safe_to_run_twice(capsys):
 
 
 @pytest.mark.parametrize(
-    "answer, verdict",
-    [
-        (None, "Not yet, because there is no answer"),
-        ("two", "Not yet, because 'two' is not a number"),
-        (100.0, "Not yet, because it took"),
-    ],
-)
-def test_exercise_checks_answer_not_yet(answer, verdict):
-    assert lessons.check_sync_estimate(answer).startswith(verdict)
-
-
-def test_exercise_floor_is_correct_for_the_right_answer():
-    assert lessons.check_floor(1.0, max_workers=8).correct
-    assert not lessons.check_floor(0.2, max_workers=8).correct
-
-
-@pytest.mark.parametrize(
     "value, message",
     [
         (0, "max_workers must be at least 1"),

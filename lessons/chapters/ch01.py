@@ -10,6 +10,23 @@ from ..course.exercises import Verdict, attempt, described, expected_sizes, not_
 COPIES = 3  # the checks download 3 copies of each site: 6 pages
 
 
+def overlapped(result: Run) -> bool:
+    """Whether any page began before another had arrived: threads that waited at once."""
+    ended = 0.0
+    for download in sorted(result.downloads, key=lambda d: d.start):
+        if download.start < ended:
+            return True
+        ended = max(ended, download.end)
+    return False
+
+
+def one_after_another() -> Verdict:
+    return not_yet(
+        "the threads ran one after another, each joined before the next began",
+        "start every thread first, then join them all.",
+    )
+
+
 def check_one_thread_per_page(download_in_threads) -> Verdict:
     """Exercise 1: every page in a thread of its own, all joined before the function returns."""
     result = attempt(download_in_threads, copies=COPIES)
@@ -30,6 +47,8 @@ def check_one_thread_per_page(download_in_threads) -> Verdict:
         return not_yet(f"only {result.done} of {pages} pages arrived", "start a thread per url.")
     if len(threads) < pages:
         return not_yet(f"{pages} pages shared {len(threads)} threads", "one thread per page.")
+    if not overlapped(result):
+        return one_after_another()
     alone = statistics.mean(d.end - d.start for d in result.downloads)
     return Verdict(
         f"Correct: {pages} pages in {len(threads)} threads took {result.elapsed:.2f} s. "
@@ -55,6 +74,8 @@ def check_sizes_in_order(download_sizes) -> Verdict:
         )
     if len(result.threads) < 2:
         return not_yet("one thread fetched every page", "start a thread for each page.")
+    if not overlapped(result):
+        return one_after_another()
     if got != right:
         if sorted(got) == sorted(right):
             return not_yet(

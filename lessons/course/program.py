@@ -200,9 +200,10 @@ def _raised(program: Program, error: BaseException) -> str:
         if isinstance(value, types.FunctionType)
     }
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in files]
-    where = f" in {frames[-1].name}: {(frames[-1].line or '').strip()}" if frames else ""
-    message = str(error).splitlines()[0] if str(error) else ""
-    return f"{program.name} raised {type(error).__name__}: {message}{where}".replace(": :", ":")
+    line = (frames[-1].line or "").strip() if frames else ""
+    where = f", in {frames[-1].name}" + (f": {line}" if line else "") if frames else ""
+    message = f": {str(error).splitlines()[0]}" if str(error).strip() else ""
+    return f"{program.name} raised {type(error).__name__}{message}{where}"
 
 
 class Watchdog:
