@@ -32,7 +32,9 @@ CHAPTER_MODULES = (
     "lessons.course.sweep",
     "lessons.course.gui_lab",
     "lessons.course.primitives_lab",
-    "lessons.course.pattern",
+    "lessons.chapters.ch01",
+    "lessons.chapters.ch02",
+    "lessons.chapters.ch03",
     "lessons.course.scale",
     "lessons.course.worker_explorer",
 )

@@ -16,7 +16,7 @@ from .notebook_page import INTERRUPT_BUTTON, KERNEL_IDLE, NotebookPage, notebook
 pytestmark = pytest.mark.timeout(600)
 
 NOTEBOOK = "01_synchronous.ipynb"
-RUN_CELL = "sync_run = lessons.run_sync()"
+RUN_CELL = "sync_run = lessons.run(download_all_sites)"
 PAGES = 160
 MIN_MARKS = 10  # about 0.5 s into a run of about 8 s: well before its end
 MARKS_TIMEOUT = 90  # Run All reaches the run after the setup cell starts the demo sites
