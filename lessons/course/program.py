@@ -194,10 +194,11 @@ def _guarded(function: Callable, failure: list) -> Callable:
 
 def _raised(program: Program, error: BaseException) -> str:
     """One line: what the learner's code raised, and the line of their code it came from."""
+    home = program.download_all_sites.__module__  # the cells' functions, not those imported
     files = {
         value.__code__.co_filename
         for value in program.namespace.values()
-        if isinstance(value, types.FunctionType)
+        if isinstance(value, types.FunctionType) and value.__module__ == home
     }
     frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename in files]
     line = (frames[-1].line or "").strip() if frames else ""
