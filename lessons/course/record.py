@@ -35,9 +35,9 @@ def mark(response) -> None:
         recorder._arrived(response, letter, download)
 
 
-def print_mark(letter: str) -> None:
-    """Print one mark, with no newline, at once."""
-    sys.stdout.write(letter)  # one write per mark: marks from threads never interleave
+def print_mark(text: str) -> None:
+    """Print a mark (or what a program printed), as it is, at once."""
+    sys.stdout.write(text)  # one write each: marks and lines from threads never interleave
     sys.stdout.flush()
 
 

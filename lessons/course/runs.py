@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import sys
 from collections.abc import Callable
 
 from .. import primitives, synchronous, threaded
@@ -80,7 +79,9 @@ def run(
     notes, label = [], None
     if isinstance(program, str):
         mode = program
-        if max_workers is None and mode != "sync":
+        if mode == "sync":
+            max_workers = None  # one thread: a worker count means nothing to it
+        elif max_workers is None:
             max_workers = 5
     else:
         program = as_program(program)
@@ -90,8 +91,6 @@ def run(
             max_workers = None
         mode = "threads" if max_workers is not None or label is not None else "sync"
     workers = check_max_workers(max_workers, len(sites)) if max_workers is not None else None
-    if mode == "sync" and isinstance(program, str):
-        workers = None
     if mode == "processes" and workers > MAX_PROCESSES:
         raise ValueError(
             f"max_workers={workers} is too many processes: use 1 to {MAX_PROCESSES}. Each "
@@ -102,7 +101,7 @@ def run(
     if on_mark is None and not quiet:
         on_mark = print_mark
     recorder.on_mark = on_mark
-    recorder.on_print = None if quiet else print_text
+    recorder.on_print = None if quiet else print_mark  # the same one write, for any text
     if on_download is not None:
         recorder.on_download = on_download
     with contention.watch() as watched:
@@ -118,12 +117,6 @@ def run(
         if caution and not (result.interrupted or result.stopped):
             contention.say(result.shared)
     return result
-
-
-def print_text(text: str) -> None:
-    """What a program printed outside a page, in one write: lines from threads never mix."""
-    sys.stdout.write(text)
-    sys.stdout.flush()
 
 
 def record_mode(mode: str, sites: list[str], recorder: Recorder, workers: int | None) -> Run:
