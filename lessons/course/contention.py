@@ -165,8 +165,11 @@ class _WaitSampler:
         self.last = dict(self.first)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="contention-watch", daemon=True)
-        self._thread.start()  # its native_id is set before start() returns
+        # Started and noted under the lock that every read holds: no other sampler can see
+        # this thread running before it is noted as a sampler (CI once read it in between,
+        # then not again before it ended, and counted its wait as the measurement's).
         with _SAMPLERS_LOCK:
+            self._thread.start()  # its native_id is set before start() returns
             _SAMPLERS.add(self._thread.native_id)
 
     def _read(self) -> dict[int, float]:
