@@ -72,15 +72,22 @@ def test_an_interrupt_in_a_recorded_run_ends_it_promptly(fast_sites):
     pages = list(fast_sites.urls.values()) * 400  # 800 pages: about 2 s at 10 ms and 5 workers
     fast_sites.configure(latency=0.01)
     main = threading.main_thread().ident
-    timer = threading.Timer(0.4, signal.pthread_kill, (main, signal.SIGINT))
+    fired = []
+
+    def interrupt():
+        fired.append(time.perf_counter())
+        signal.pthread_kill(main, signal.SIGINT)
+
+    timer = threading.Timer(0.4, interrupt)
     timer.start()
-    started = time.perf_counter()
     try:
         result = pattern.record(consumer, pages, max_workers=5)
     finally:
         timer.join()
-    assert time.perf_counter() - started < 1.2
-    assert result.run.interrupted and 20 <= result.run.done < 400
+    # How many pages came back by then depends on the machine (15 on a loaded CI runner, 40
+    # here); what matters is that the run ends soon after the signal, long before the last page.
+    assert fired and time.perf_counter() - fired[0] < 0.8
+    assert result.run.interrupted and result.run.done < 400
     assert result.run.summary()[0].startswith("Interrupted after")
 
 
