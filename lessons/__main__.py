@@ -1,5 +1,5 @@
 """The command line: python -m lessons sync | threads | asyncio | processes | doctor |
-free-threaded | site."""
+free-threaded | kernel | site."""
 
 from __future__ import annotations
 
@@ -24,10 +24,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "mode",
-        choices=[*MODES, "doctor", "free-threaded", "site"],
+        choices=[*MODES, "doctor", "free-threaded", "kernel", "site"],
         help="which program to run; doctor: check this machine before a class; "
-        "free-threaded: add a kernel without a GIL; site: the course as a website of executed "
-        "chapters (each its own --help)",
+        "free-threaded: add a kernel without a GIL; kernel: add one on another Python; "
+        "site: the course as a website of executed chapters (each its own --help)",
     )
     parser.add_argument(
         "--workers",
@@ -64,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         from . import free_threaded
 
         return free_threaded.main(argv[1:])
+    if argv[:1] == ["kernel"]:  # its own options: --python, --prefix, --remove
+        from . import kernel
+
+        return kernel.main(argv[1:])
     if argv[:1] == ["site"]:  # its own options: --out, --kernel, --repository, --hub
         from . import site
 
