@@ -145,27 +145,50 @@ def _every_page(sites):
         download_site(url)  # noqa: F821 - the recorded download_site, given by rebound
 
 
+def _free(lock) -> bool:
+    """Whether another thread can take `lock` (an RLock, which has no locked() before 3.14)."""
+    took = []
+
+    def take():
+        if lock.acquire(timeout=1):
+            took.append(True)
+            lock.release()
+
+    thread = threading.Thread(target=take)
+    thread.start()
+    thread.join()
+    return bool(took)
+
+
 def test_an_interrupt_at_any_moment_leaves_the_record_usable():
     # The main thread records every page of a synchronous run (and of the process pool's):
     # a Ctrl-C landing inside the recorder's own bookkeeping must not leave its lock held,
     # or the run's end would wait on it forever (python/cpython#74174: a Condition's
-    # __enter__ is Python code; the recorder takes its Lock, whose __enter__ is C).
+    # __enter__ is Python code; python/cpython#148874: from 3.14 even a lock's C __enter__
+    # is followed by a check for signals, so the recorder releases what the interrupt left).
     program = types.SimpleNamespace(download_site=_instant_page, download_all_sites=_every_page)
     sites = ["http://127.0.0.1:9/", "http://127.0.0.2:9/"] * 20_000
-    main, interrupted = threading.main_thread().ident, 0
+    main, interrupted, late = threading.main_thread().ident, 0, 0
     gc.collect()  # no old garbage's __del__ to take the KeyboardInterrupt in the middle of a run
     for trial in range(60):
         recorder = Recorder()
         timer = threading.Timer(0.005 + trial * 0.0005, signal.pthread_kill, (main, signal.SIGINT))
         timer.start()
-        started = time.monotonic()
+        started, result = time.monotonic(), None
         try:
-            result = record_run(program, sites, recorder, "sync")
-        finally:
-            timer.join()
+            try:
+                result = record_run(program, sites, recorder, "sync")
+            finally:
+                timer.join()
+        except KeyboardInterrupt:
+            # Only after the run had returned (a late timer on a busy machine) is it not the
+            # run's to catch.
+            assert result is not None, f"the interrupt escaped the run (trial {trial})"
+            late += 1
+            continue
         # ...nor its count of calls under way up, or the run's end would wait out the timeouts
         assert time.monotonic() - started < sum(TIMEOUT) / 2, f"waited (trial {trial})"
-        assert not recorder._lock.locked(), f"the lock was left held (trial {trial})"
+        assert _free(recorder._lock), f"the lock was left held (trial {trial})"
         interrupted += result.interrupted
         assert result.done == len(sites) or result.interrupted
-    assert interrupted >= 50, interrupted
+    assert interrupted >= 50 and late <= 5, (interrupted, late)

@@ -261,6 +261,7 @@ def timed_call(recorder: Recorder, function: Callable, *args, watch=None, **kwar
                 if recorder.abandoned:
                     time.sleep(0.05)  # an interrupt already sent lands here, not in the kernel
     except KeyboardInterrupt:
+        recorder.recover()
         if watchdog is not None:
             watchdog.finish()
         recorder.stop()
@@ -270,6 +271,7 @@ def timed_call(recorder: Recorder, function: Callable, *args, watch=None, **kwar
         page_seconds = watch - GRACE if watch else sum(TIMEOUT)
         with contextlib.suppress(KeyboardInterrupt):
             recorder.settle(0.5 if recorder.abandoned else page_seconds)
+        recorder.recover()
     return returned, elapsed, interrupted
 
 

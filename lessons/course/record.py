@@ -60,11 +60,13 @@ class Recorder:
         self.downloads: list[Download] = []
         self.started = time.perf_counter()
         self._stop = threading.Event()
-        # Every critical section is `with self._lock:`, never `with self._changed:`. A Lock's
-        # __enter__ is C, atomic against Ctrl-C; a Condition's is Python, and a KeyboardInterrupt
-        # landing just after its acquire leaves the lock held (python/cpython#74174): the main
-        # thread (a synchronous run, the process pool's parent) would then wait on it forever.
-        self._lock = threading.Lock()
+        # Every critical section is `with self._lock:`, never `with self._changed:`. A Condition's
+        # __enter__ is Python, and a KeyboardInterrupt landing just after its acquire leaves the
+        # lock held (python/cpython#74174). Up to 3.13 the C __enter__ of a lock was atomic
+        # against Ctrl-C; from 3.14 the `with` statement checks for signals right after it
+        # (python/cpython#148874), so the main thread (a synchronous run, the process pool's
+        # parent) can be left holding it. An RLock knows its owner: `recover` releases it.
+        self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)  # a download to a site has ended
         self._failing: dict[str, int] = {}  # site -> failures in a row
         self._in_flight: collections.Counter = collections.Counter()  # site -> requests out
@@ -73,6 +75,12 @@ class Recorder:
         # waits for the other threads' only, since an interrupt that lands in the waiting
         # thread's own bookkeeping (between _begin and its finally) can leave its count up.
         self._active: collections.Counter = collections.Counter()
+
+    def recover(self) -> None:
+        """After an interrupt caught in this thread: release the lock if the interrupt left
+        this thread holding it (Python 3.14's `with`, python/cpython#148874)."""
+        while self._lock._is_owned():
+            self._lock.release()
 
     def stop(self) -> None:
         """Ask the run to fetch no more pages; those already in flight finish."""

@@ -114,6 +114,7 @@ async def record_run_async(
     try:
         returned = await download_all_sites(sites, max_workers=max_workers)
     except (asyncio.CancelledError, KeyboardInterrupt):
+        recorder.recover()
         recorder.stop()
         interrupted = True
         task = asyncio.current_task()
