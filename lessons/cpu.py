@@ -1,4 +1,5 @@
-"""CPU-bound work three ways: one after another, with threads, and with processes."""
+"""CPU-bound work four ways: one after another, with threads, with processes, and (Python 3.14
+and newer) with isolated interpreters."""
 
 import concurrent.futures
 import multiprocessing
@@ -26,4 +27,10 @@ def find_sums_threads(numbers, max_workers=2):
 def find_sums_processes(numbers, max_workers=2):
     context = multiprocessing.get_context(START_METHOD)
     with concurrent.futures.ProcessPoolExecutor(max_workers, mp_context=context) as executor:
+        return list(executor.map(cpu_bound, numbers))
+
+
+def find_sums_interpreters(numbers, max_workers=2):
+    # Python 3.14 and newer: interpreters in this one process, each with its own GIL.
+    with concurrent.futures.InterpreterPoolExecutor(max_workers=max_workers) as executor:
         return list(executor.map(cpu_bound, numbers))

@@ -71,7 +71,17 @@ def check_kernel() -> Row:
             f"{found}, ipywidgets {facts['ipywidgets']}, at {facts['executable']}",
             fix,
         )
-    return Row("kernel", "ok", f"{found}, ipywidgets {facts['ipywidgets']}")
+    found += f", ipywidgets {facts['ipywidgets']}"
+    return _untested(Row("kernel", "ok", found), facts)
+
+
+def _untested(row: Row, facts: dict) -> Row:
+    """An "ok" row becomes a note when the kernel's Python is one the course was not tested on."""
+    from .course import builds
+
+    if said := builds.untested(facts["version"], facts["free_threaded"]):
+        row.result, row.found = "note", f"{row.found}; {said}"
+    return row
 
 
 def check_other_kernels() -> list[Row]:
@@ -113,4 +123,4 @@ def _other_kernel(name: str, spec: dict) -> Row:
     theirs = Path(facts.get("lessons") or here).resolve().parents[1]
     if theirs != here:  # an editable install of another checkout of the course
         return Row(check, "warn", f"{found}; it runs the lessons in {theirs.parent}", fix)
-    return Row(check, "ok", found)
+    return _untested(Row(check, "ok", found), facts)

@@ -8,30 +8,40 @@ from lessons.course import builds, cpu_builds
 
 def test_compare_builds_runs_each_program_on_each_build_and_plots(no_children_left, capsys):  # noqa: F811
     pythons = builds.pythons()  # both builds where the free-threaded kernel is there (CI)
+    newer = builds.newer_python(pythons)  # a Python 3.14 beside them, for the interpreters' row
+    plan = {label: cpu_builds._programs(python) for label, python in pythons.items()}
+    plan |= {newer[0]: cpu_builds.NEWER_PROGRAMS} if newer else {}
     numbers = [100_000 + x for x in range(6)]  # long enough for os.times' 10 ms ticks
     results = cpu_builds.compare_builds(numbers, rounds=1)
-    assert list(results["builds"]) == list(pythons)
+    assert list(results["builds"]) == list(plan)
     assert results["this"] == builds.this_build().name and list(pythons)[0] == results["this"]
     for label, rows in results["builds"].items():
-        assert list(rows) == list(cpu_builds.PROGRAMS), label
+        assert list(rows) == list(plan[label]), label
         for name, row in rows.items():
             assert "error" not in row, (label, name, row)
             assert row["elapsed"] > 0 and row["build"] == label and row["peak_mb"] > 0
-        assert rows["processes, 2 workers"]["startup"] > 0
-        assert rows["threads, 4 workers"]["threads"] >= 1  # sampled: a short run may end first
+        if "processes, 2 workers" in rows:
+            assert rows["processes, 2 workers"]["startup"] > 0
+        if cpu_builds.INTERPRETERS in rows:
+            assert rows[cpu_builds.INTERPRETERS]["startup"] > 0
     out = capsys.readouterr().out
-    assert out.count(" x ") == 4 * len(pythons) and "fastest of 1 runs" in out
-    for label in pythons:
+    assert out.count(" x ") == sum(map(len, plan.values())) and "fastest of 1 runs" in out
+    for label in plan:
         assert f"{label}: 2 threads ran" in out
     if len(pythons) == 1:
         assert builds.missing_build() in out
     else:
         assert "One thread, one after another: the free-threaded build used" in out
+    has_interpreters = any(cpu_builds.INTERPRETERS in names for names in plan.values())
+    assert ("2 interpreters: " in out) == has_interpreters
+    assert (cpu_builds.NO_INTERPRETERS in out) != has_interpreters
     assert cpu_builds.plot_builds(results).data.startswith(b"\x89PNG")
 
 
 def test_a_program_that_fails_on_one_build_is_a_row_not_a_crash(capsys):
-    results = cpu_builds.compare_builds(SMALL, rounds=1, pythons={"3.99 (broken)": "/no/python"})
+    results = cpu_builds.compare_builds(
+        SMALL, rounds=1, pythons={"3.99 (broken)": "/no/python"}, newer=False
+    )
     rows = results["builds"]["3.99 (broken)"]
     assert all("error" in row for row in rows.values())
     out = capsys.readouterr().out

@@ -12,13 +12,14 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ..course import newer
 from ..course.exercises import Verdict, attempt, described, expected_sizes, not_yet, sizes
 from ..course.plotting import COLORS, OTHER, to_png
-from ..course.program import as_program, record_run
+from ..course.program import as_program, current, rebound, record_run, silent
 from ..course.progress import Progress
 from ..course.record import Recorder, Run
 from ..course.runs import check_max_workers, check_sites
-from ..course.sites import sites_changed
+from ..course.sites import demo_pages, sites_changed
 
 NUMBER = {"ha": "center", "va": "center", "fontsize": 5, "color": "white"}  # a page's number
 CONSUMER = "#4e9a06"  # the consumer's marks: green
@@ -97,6 +98,17 @@ def record(program, sites="demo", max_workers: int = 5, copies: int = 80) -> Pat
     returned = run.returned or []
     numbers = [page_number(item[0]) for item in returned if isinstance(item, tuple)]
     return Pattern(run, numbers, consumed)
+
+
+def show_ahead(download_site, copies: int = 20, buffersize: int = 10) -> dict | None:
+    """How far `map` runs ahead of a loop that takes a result every 10 ms: without, and (on
+    Python 3.14 and newer) with `buffersize=`. Your `download_site`, without its J/R marks."""
+    quiet = rebound(current(download_site), print=silent)
+    try:
+        return newer.show_ahead(quiet, demo_pages(copies=copies), buffersize=buffersize)
+    except Exception as error:  # the learner's download_site: one line, not a traceback
+        print(f"Your download_site raised {type(error).__name__}: {error}")
+        return None
 
 
 def queue_lengths(run: Run) -> tuple[list[float], list[int]]:

@@ -218,6 +218,65 @@ def pythons() -> dict[str, str]:
     return found
 
 
+# The Pythons the course was tested on, as (minor version, free-threaded?): by CI on every change
+# (3.11, 3.13t, 3.14, 3.15) or by hand once (3.10, 3.13). README.md lists them with the patch
+# versions; the doctor notes a kernel outside this list.
+TESTED = (
+    ("3.10", False),
+    ("3.11", False),
+    ("3.13", False),
+    ("3.13", True),
+    ("3.14", False),
+    ("3.15", False),
+)
+
+
+def untested(version: str, free_threaded: bool) -> str | None:
+    """None for a Python the course was tested on; else one line that says so."""
+    minor = ".".join(version.split(".")[:2])
+    if (minor, free_threaded) in TESTED:
+        return None
+    tested = ", ".join(m + ("t" if free else "") for m, free in TESTED)
+    build = f"{minor}t" if free_threaded else minor
+    return f"the course was not tested on Python {build} (tested: {tested})"
+
+
+NEWER = (3, 14)  # InterpreterPoolExecutor, map(buffersize=), the OS's thread names
+NEWER_NAMES = ("python3.15", "python3.14")  # kernels and commands, the newest first
+
+
+def at_least(version: str, major: int, minor: int) -> bool:
+    """'3.14.10' is at least 3.14."""
+    return tuple(int(part) for part in version.split(".")[:2]) >= (major, minor)
+
+
+def newer_python(found: dict[str, str] | None = None) -> tuple[str, str] | None:
+    """A Python 3.14 or newer (label, interpreter) to run beside `found` (what `pythons()`
+    gave): None when one of those is already that new, or when the machine has none. Looked
+    for among the kernels (`python -m lessons kernel` adds them), then on PATH."""
+    found = pythons() if found is None else found
+    for python in found.values():
+        facts = interpreter_facts(python)
+        if facts and at_least(facts[0], *NEWER):
+            return None
+    candidates = []
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        specs = KernelSpecManager().get_all_specs()
+        candidates += [specs[name]["spec"]["argv"][0] for name in NEWER_NAMES if name in specs]
+    except ImportError:  # no Jupyter here
+        pass
+    import shutil
+
+    candidates += [path for name in NEWER_NAMES if (path := shutil.which(name))]
+    for python in candidates:
+        facts = interpreter_facts(python)
+        if facts and at_least(facts[0], *NEWER) and os.path.exists(python):
+            return label_of(python), python
+    return None
+
+
 def missing_build(found: dict[str, str] | None = None) -> str | None:
     """None when both builds are here (`found`: what `pythons()` gave, else asked now); else one
     line naming the command that adds the other."""

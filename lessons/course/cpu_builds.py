@@ -23,7 +23,12 @@ PROGRAMS = {
     "threads, 2 workers": ("threads", 2),
     "threads, 4 workers": ("threads", 4),
     "processes, 2 workers": ("processes", 2),
+    "interpreters, 2 workers": ("interpreters", 2),  # Python 3.14 and newer
 }
+INTERPRETERS = "interpreters, 2 workers"
+# A newer Python found beyond the kernel's builds runs only these: enough for the interpreters'
+# speed-up, against one after another and threads on the same interpreter.
+NEWER_PROGRAMS = ("one after another", "threads, 2 workers", INTERPRETERS)
 SECONDS = 120  # a program that takes longer than this is stopped, and says so
 SPREAD = 1.3  # CPUs busy at or above this: the threads' Python ran on several CPUs at once
 BUSY = 0.9  # one thread below this share of a CPU: something else had the CPU meanwhile
@@ -37,6 +42,7 @@ def child(program: str, workers: int, rounds: int, numbers: list[int]) -> dict:
 
     function = {"sync": cpu.find_sums, "threads": cpu.find_sums_threads}
     function["processes"] = cpu.find_sums_processes
+    function["interpreters"] = cpu.find_sums_interpreters
     args = () if program == "sync" else (workers,)
     best = None
     with Sampler(every=0.02) as alive:  # rarely: its own wake-ups take the GIL
@@ -48,7 +54,7 @@ def child(program: str, workers: int, rounds: int, numbers: list[int]) -> dict:
     return {
         **best,
         "checksum": sum(sums),
-        "startup": pool_startup(workers) if program == "processes" else 0.0,
+        "startup": _startup(program, workers),
         "peak_mb": resident_kb("VmHWM") / 1024,  # this process's own, not its pool's children
         "threads": alive.threads,
         "build": facts.name,
@@ -58,25 +64,51 @@ def child(program: str, workers: int, rounds: int, numbers: list[int]) -> dict:
     }
 
 
-def compare_builds(numbers=None, rounds: int = ROUNDS, pythons: dict | None = None) -> dict:
+def _startup(program: str, workers: int) -> float:
+    """Seconds to start the program's pool and stop it, timed apart (threads: none to speak of)."""
+    if program == "processes":
+        return pool_startup(workers)
+    if program == "interpreters":
+        import concurrent.futures
+
+        start = time.perf_counter()
+        with concurrent.futures.InterpreterPoolExecutor(workers) as executor:
+            list(executor.map(time.sleep, [0.01] * workers))
+        return time.perf_counter() - start - 0.01
+    return 0.0
+
+
+def compare_builds(
+    numbers=None, rounds: int = ROUNDS, pythons: dict | None = None, newer=None
+) -> dict:
     """Each program on each build, each in a fresh Python; print the table and what it means."""
     numbers = list(NUMBERS if numbers is None else numbers)
     rounds = check_workers(rounds, 5, "rounds")
     pythons = builds.pythons() if pythons is None else pythons
+    plan = {label: _programs(python) for label, python in pythons.items()}
+    newer = builds.newer_python(pythons) if newer is None else newer
+    if newer:  # a Python 3.14 or newer beside the builds, for the interpreters' row
+        pythons = {**pythons, newer[0]: newer[1]}
+        plan[newer[0]] = NEWER_PROGRAMS
     by_build: dict[str, dict] = {}
+    runs = sum(len(names) for names in plan.values())
     with (
-        progress(len(pythons) * len(PROGRAMS), "CPU-bound runs, each in a fresh Python") as bar,
+        progress(runs, "CPU-bound runs, each in a fresh Python") as bar,
         contention.watch() as watched,
     ):
         for label, python in pythons.items():
             by_build[label] = {}
-            for name, (program, workers) in PROGRAMS.items():
+            for name in plan[label]:
+                program, workers = PROGRAMS[name]
                 argv = ["-m", __name__, program, str(workers), str(rounds), json.dumps(numbers)]
                 by_build[label][name] = builds.run_json(python, argv, SECONDS)
                 bar.step(f"{label}: {name}")
     results = {"builds": by_build, "this": builds.this_build().name, "rounds": rounds}
     results |= {"numbers": len(numbers), "steps": sum(numbers), "cpus": builds.usable_cpus()}
     results["missing"] = builds.missing_build(pythons)
+    results["no_interpreters"] = (
+        None if any(INTERPRETERS in r for r in by_build.values()) else (NO_INTERPRETERS)
+    )
     _check_sums(by_build)
     print_table(results)
     # One thread of CPU-bound work runs as long as its CPU time on a quiet machine: longer, it
@@ -87,6 +119,20 @@ def compare_builds(numbers=None, rounds: int = ROUNDS, pythons: dict | None = No
     for line in verdicts(results):
         print(line)
     return results
+
+
+def _programs(python: str) -> tuple[str, ...]:
+    """The programs a build runs: the interpreters' only from Python 3.14 on."""
+    facts = builds.interpreter_facts(python)
+    newer = facts is not None and builds.at_least(facts[0], 3, 14)
+    return tuple(name for name in PROGRAMS if newer or name != INTERPRETERS)
+
+
+NO_INTERPRETERS = (
+    "No Python 3.14 or newer here, so no interpreters row: InterpreterPoolExecutor runs "
+    "isolated interpreters in one process, each with its own GIL. "
+    "python -m lessons kernel --python python3.14 adds such a Python."
+)
 
 
 def _check_sums(by_build: dict) -> None:
@@ -102,18 +148,18 @@ def print_table(results: dict) -> None:
         f"fastest of {results['rounds']} runs."
     )
     print(
-        f"{'build':<22} {'program':<21} {'elapsed':>8} {'speed-up':>9} {'CPU time':>9} "
+        f"{'build':<22} {'program':<23} {'elapsed':>8} {'speed-up':>9} {'CPU time':>9} "
         f"{'CPUs busy':>9} {'peak memory':>11} {'threads':>7}"
     )
     for label, rows in results["builds"].items():
         sync = rows["one after another"].get("elapsed")
         for name, r in rows.items():
             if "error" in r:
-                print(f"{label:<22} {name:<21} {r['error']}")
+                print(f"{label:<22} {name:<23} {r['error']}")
                 continue
             speedup = f"{sync / r['elapsed']:7.2f} x" if sync else "      ?  "
             print(
-                f"{label:<22} {name:<21} {r['elapsed']:6.2f} s {speedup} {r['cpu']:7.2f} s "
+                f"{label:<22} {name:<23} {r['elapsed']:6.2f} s {speedup} {r['cpu']:7.2f} s "
                 f"{r['cpu'] / r['elapsed']:9.2f} {r['peak_mb']:8.0f} MB {r['threads']:7}"
             )
     print(
@@ -159,16 +205,25 @@ def verdicts(results: dict) -> list[str]:
                 ": no GIL, yet the threads did not spread over two CPUs in this run (the "
                 "machine gave this process less than two, or is busy elsewhere)."
             )
-        processes = rows["processes, 2 workers"]
+        processes = rows.get("processes, 2 workers", {"error": "not run"})
         if "error" not in processes:
             said += (
                 f" 2 processes: {sync['elapsed'] / processes['elapsed']:.2f} times as fast, "
                 f"{processes['startup']:.2f} s of it the pool's start-up."
             )
+        interpreters = rows.get(INTERPRETERS, {"error": "not run"})
+        if "error" not in interpreters:
+            speedup = sync["elapsed"] / interpreters["elapsed"]
+            busy = interpreters["cpu"] / interpreters["elapsed"]
+            said += (
+                f" 2 interpreters: {speedup:.2f} times as fast, {busy:.2f} CPUs busy (each has "
+                f"its own GIL), {interpreters['startup']:.2f} s of it the pool's start-up."
+            )
         lines.append(said)
     lines += _single_thread_cost(results["builds"])
-    if results.get("missing"):
-        lines.append(results["missing"])
+    for line in (results.get("missing"), results.get("no_interpreters")):
+        if line:
+            lines.append(line)
     return lines
 
 
