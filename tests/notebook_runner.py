@@ -55,7 +55,7 @@ class Execution:
     path: pathlib.Path
     kernel: str
     first: Pass
-    second: Pass
+    second: Pass | None  # None when the notebook ran once (execute_once)
 
     @property
     def name(self) -> str:
@@ -89,7 +89,7 @@ class TwicePassClient(SlicedPollClient):
         left = self.deadline - time.monotonic()
         return max(1, min(CELL_SECONDS, math.ceil(left)))
 
-    async def run_twice(self) -> tuple[Pass, Pass]:
+    async def run(self, passes: int = 2) -> list[Pass]:
         self.reset_execution_trackers()
         env = learner_env()  # a learner's LESSONS_SITES=real must not reach the tests
         # cleanup_kc: nbclient shuts down only a kernel whose manager it made itself; ours is
@@ -98,7 +98,7 @@ class TwicePassClient(SlicedPollClient):
             assert self.kc is not None
             await self.async_wait_for_reply(await ensure_async(self.kc.kernel_info()))
             self.deadline = time.monotonic() + NOTEBOOK_SECONDS
-            return await self._run_pass(1), await self._run_pass(2)
+            return [await self._run_pass(number) for number in range(1, passes + 1)]
 
     async def _run_pass(self, number: int) -> Pass:
         for index, cell in enumerate(self.nb.cells):
@@ -129,12 +129,12 @@ class TwicePassClient(SlicedPollClient):
         )
 
 
-def execute_twice(path: pathlib.Path, kernel_name: str = "python3") -> Execution:
+def execute_twice(path: pathlib.Path, kernel_name: str = "python3", passes: int = 2) -> Execution:
     """Run All on an in-memory copy of the notebook, then run every code cell again."""
     nb = nbformat.read(path, as_version=4)  # the file itself is never written
     client = TwicePassClient(nb, path, kernel_name)
     try:
-        first, second = asyncio.run(client.run_twice())
+        done = asyncio.run(client.run(passes))
     except DeadKernelError as error:
         raise RuntimeError(f"{path.name} on {kernel_name}: the kernel died: {error}") from error
-    return Execution(path=path, kernel=kernel_name, first=first, second=second)
+    return Execution(path=path, kernel=kernel_name, first=done[0], second=(done + [None])[1])

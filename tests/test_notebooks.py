@@ -37,15 +37,16 @@ by_name = pytest.mark.parametrize("path", PATHS, ids=[path.name for path in PATH
 bounded = pytest.mark.timeout(NOTEBOOK_SECONDS + 120)
 
 
-def executions(kernel: str):
-    """A module's `execution` fixture: one execution per notebook on `kernel` (both passes),
-    shared by the tests below. tests/test_notebooks_free_threaded.py runs them on the other
-    build, in a file of its own so that pytest-xdist runs the two files side by side."""
+def executions(kernel: str, passes: int = 2):
+    """A module's `execution` fixture: one execution per notebook on `kernel` (`passes` of
+    Run All), shared by the tests below. tests/test_notebooks_free_threaded.py and the newer
+    Pythons' files run them on other kernels, each file on its own so that pytest-xdist runs
+    them side by side."""
 
     @pytest.fixture(scope="module", params=PATHS, ids=[path.name for path in PATHS])
     def execution(request: pytest.FixtureRequest) -> Execution:
         require_kernel(kernel)
-        return execute_twice(request.param, kernel)
+        return execute_twice(request.param, kernel, passes)
 
     return execution
 
