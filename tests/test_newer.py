@@ -178,3 +178,21 @@ def test_the_debian_script_says_how_to_call_it():
         ["bash", str(ROOT / "tools/debian_python.sh"), "3.12"], capture_output=True, text=True
     )
     assert done.returncode == 2 and done.stderr == "usage: bash tools/debian_python.sh 3.14|3.15\n"
+
+
+def test_the_doctor_rows_note_an_untested_kernel(monkeypatch):
+    from lessons import doctor_kernels
+
+    facts = {"version": "3.16.0", "free_threaded": False, "gil_enabled": True, "failed": {}}
+    facts |= {"executable": "/x/python3.16", "ipywidgets": "8.1.9", "lessons": builds.__file__}
+    monkeypatch.setattr(doctor_kernels, "_kernel_facts", lambda name: (facts, 0.5))
+    monkeypatch.setattr(
+        "lessons.course.kernels.python_kernels",
+        lambda: {"python3": {}, "python3.16": {"argv": ["/x/python3.16"]}},
+    )
+    row = doctor_kernels.check_other_kernels()[0]
+    assert (row.check, row.result) == ("kernel python3.16", "note")
+    assert row.found.endswith("the course was not tested on Python 3.16 (tested: 3.10, 3.11, "
+                              "3.13, 3.13t, 3.14, 3.15)")  # fmt: skip
+    facts["version"] = "3.14.10"
+    assert doctor_kernels.check_other_kernels()[0].result == "ok"
