@@ -13,7 +13,7 @@ import pytest
 from command_line import run_lessons
 from two_builds import free_threaded_python
 
-from lessons import doctor, doctor_kernels
+from lessons import doctor, doctor_kernels, kernel
 from lessons import free_threaded as command
 from lessons.course import builds
 
@@ -122,7 +122,7 @@ def test_a_gil_that_comes_back_is_refused_naming_the_module(tmp_path, monkeypatc
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "share" / "jupyter"))
     facts = {"version": "3.13.15", "free_threaded": True, "gil_enabled": True}
     facts |= {"turned_on_by": "oldext", "failed": {}, "executable": python}
-    monkeypatch.setattr(command, "check", lambda seconds=30: facts)
+    monkeypatch.setattr(kernel, "check", lambda name, seconds=30: facts)
     assert command.main(["--python", python, "--prefix", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "the GIL came back on in the kernel: oldext turned it on at import" in err, err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import pathlib
 import re
 import time
@@ -24,6 +25,7 @@ from notebook_runner import (
 from prose import LONG_SENTENCE, REBUILT, sentences_of, words
 from two_builds import require_kernel
 
+from lessons.course import cpu_builds, interpreters_lab
 from lessons.course.execute import POLL_SLICE, SlicedPollClient
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -234,3 +236,19 @@ def test_printed_sentences_are_short(execution):
         f"{execution.name}: printed sentences of {LONG_SENTENCE} words or more:\n\n"
         + "\n\n".join(long)
     )
+
+
+@bounded
+def test_chapter_08_runs_the_interpreters_or_says_why_not(execution):
+    """Python 3.14's InterpreterPoolExecutor: its rows where a 3.14 or newer is found (under CI,
+    the python3 kernel finds the 3.14 and 3.15 kernels), else one line in each table."""
+    if not execution.path.name.startswith("08"):
+        pytest.skip("chapter 08 only")
+    printed = "".join(_printed(output) for _, output in outputs(execution.first))
+    rows = "interpreters, 2 workers" in printed and "interpreters " in printed
+    if not rows:
+        assert interpreters_lab.NO_NEWER in printed and cpu_builds.NO_INTERPRETERS in printed, (
+            f"{execution.name}: neither the interpreters' rows nor the line that says why not"
+        )
+    if os.environ.get("CI") == "true":
+        assert rows, f"{execution.name}: CI has Python 3.14 and 3.15 kernels, yet no rows"
