@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> None:
     cpu_builds.compare_builds(pythons=pythons, newer=False)
     for label, python in pythons.items():
         version = builds.interpreter_facts(python)
-        if version and builds.at_least(version[0], *builds.NEWER):
+        if version and builds.is_newer(version[0]):
             print(f"\nThe downloads with interpreters on {label}:")
             interpreters_lab.compare_downloads(newer=(label, python))
 

@@ -7,6 +7,8 @@ import os
 import subprocess
 from pathlib import Path
 
+import pytest
+
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 # Races, CPU-bound work and a thread's costs; the lesson's programs and primitives; process
@@ -56,6 +58,29 @@ def run_file(python: str, name: str, tools: Path) -> str:
     said = (done.stdout + done.stderr)[-6000:]
     assert done.returncode == 0, f"{name} on {python}:\n{said}"
     return said
+
+
+def files_run_by(kernel: str):
+    """A module's `test_tools` fixture and its test: NEWER_FILES, each run by the interpreter of
+    `kernel` (python3.14, python3.15), which must be that version. One module each, so that
+    pytest-xdist runs them side by side."""
+    from two_builds import kernel_python
+
+    minor = kernel.removeprefix("python")
+
+    @pytest.fixture(scope="module")
+    def test_tools(tmp_path_factory) -> Path:
+        return install_test_tools(kernel_python(kernel), tmp_path_factory.mktemp("pytest"))
+
+    @pytest.mark.timeout(FILE_SECONDS + 120)
+    @pytest.mark.parametrize("name", NEWER_FILES)
+    def test_passes(name, test_tools):
+        python = kernel_python(kernel)
+        run_file(python, name, test_tools)
+        version = ask(python, "import sys; print('%d.%d' % sys.version_info[:2])")
+        assert version == minor, f"{python} is Python {version}, not {minor}"
+
+    return test_tools, test_passes
 
 
 def ask(python: str, code: str) -> str:

@@ -245,9 +245,9 @@ NEWER = (3, 14)  # InterpreterPoolExecutor, map(buffersize=), the OS's thread na
 NEWER_NAMES = ("python3.15", "python3.14")  # kernels and commands, the newest first
 
 
-def at_least(version: str, major: int, minor: int) -> bool:
-    """'3.14.10' is at least 3.14."""
-    return tuple(int(part) for part in version.split(".")[:2]) >= (major, minor)
+def is_newer(version: str) -> bool:
+    """Whether a version ('3.14.10') is 3.14 or newer: what chapters 02, 03 and 08 add."""
+    return tuple(int(part) for part in version.split(".")[:2]) >= NEWER
 
 
 def newer_python(found: dict[str, str] | None = None) -> tuple[str, str] | None:
@@ -257,7 +257,7 @@ def newer_python(found: dict[str, str] | None = None) -> tuple[str, str] | None:
     found = pythons() if found is None else found
     for python in found.values():
         facts = interpreter_facts(python)
-        if facts and at_least(facts[0], *NEWER):
+        if facts and is_newer(facts[0]):
             return None
     candidates = []
     try:
@@ -272,7 +272,7 @@ def newer_python(found: dict[str, str] | None = None) -> tuple[str, str] | None:
     candidates += [path for name in NEWER_NAMES if (path := shutil.which(name))]
     for python in candidates:
         facts = interpreter_facts(python)
-        if facts and at_least(facts[0], *NEWER) and os.path.exists(python):
+        if facts and is_newer(facts[0]):  # facts: it ran
             return label_of(python), python
     return None
 

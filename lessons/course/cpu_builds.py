@@ -14,7 +14,14 @@ import time
 
 from .. import cpu
 from . import builds, contention
-from .cpu_lab import NUMBERS, ROUNDS, _timed, check_workers, pool_startup
+from .cpu_lab import (
+    NUMBERS,
+    ROUNDS,
+    _timed,
+    check_workers,
+    interpreter_pool_startup,
+    pool_startup,
+)
 from .progress import progress
 
 # program name in the table -> (what the child runs, max_workers)
@@ -69,12 +76,7 @@ def _startup(program: str, workers: int) -> float:
     if program == "processes":
         return pool_startup(workers)
     if program == "interpreters":
-        import concurrent.futures
-
-        start = time.perf_counter()
-        with concurrent.futures.InterpreterPoolExecutor(workers) as executor:
-            list(executor.map(time.sleep, [0.01] * workers))
-        return time.perf_counter() - start - 0.01
+        return interpreter_pool_startup(workers)
     return 0.0
 
 
@@ -106,9 +108,8 @@ def compare_builds(
     results = {"builds": by_build, "this": builds.this_build().name, "rounds": rounds}
     results |= {"numbers": len(numbers), "steps": sum(numbers), "cpus": builds.usable_cpus()}
     results["missing"] = builds.missing_build(pythons)
-    results["no_interpreters"] = (
-        None if any(INTERPRETERS in r for r in by_build.values()) else (NO_INTERPRETERS)
-    )
+    ran = any(INTERPRETERS in rows for rows in by_build.values())
+    results["no_interpreters"] = None if ran else NO_INTERPRETERS
     _check_sums(by_build)
     print_table(results)
     # One thread of CPU-bound work runs as long as its CPU time on a quiet machine: longer, it
@@ -124,7 +125,7 @@ def compare_builds(
 def _programs(python: str) -> tuple[str, ...]:
     """The programs a build runs: the interpreters' only from Python 3.14 on."""
     facts = builds.interpreter_facts(python)
-    newer = facts is not None and builds.at_least(facts[0], 3, 14)
+    newer = facts is not None and builds.is_newer(facts[0])
     return tuple(name for name in PROGRAMS if newer or name != INTERPRETERS)
 
 
@@ -157,15 +158,21 @@ def print_table(results: dict) -> None:
             if "error" in r:
                 print(f"{label:<22} {name:<23} {r['error']}")
                 continue
-            speedup = f"{sync / r['elapsed']:7.2f} x" if sync else "      ?  "
-            print(
-                f"{label:<22} {name:<23} {r['elapsed']:6.2f} s {speedup} {r['cpu']:7.2f} s "
-                f"{r['cpu'] / r['elapsed']:9.2f} {r['peak_mb']:8.0f} MB {r['threads']:7}"
-            )
+            print(f"{label:<22} {name:<23} {costs(r, sync)} {r['threads']:7}")
     print(
         "CPUs busy = CPU time / elapsed (the process and its pool's children): how many CPUs "
         "worked at once, on average. Peak memory: the program's own process, not its pool's; "
         "threads: the most alive at once, the main thread included."
+    )
+
+
+def costs(r: dict, baseline: float | None) -> str:
+    """A row's elapsed, speed-up over `baseline`, CPU time, CPUs busy and peak memory, in the
+    columns the tables' headers name."""
+    speedup = f"{baseline / r['elapsed']:7.2f} x" if baseline else "      ?  "
+    return (
+        f"{r['elapsed']:6.2f} s {speedup} {r['cpu']:7.2f} s "
+        f"{r['cpu'] / r['elapsed']:9.2f} {r['peak_mb']:8.0f} MB"
     )
 
 

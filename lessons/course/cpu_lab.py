@@ -90,6 +90,17 @@ def pool_startup(max_workers: int = 2) -> float:
     return time.perf_counter() - start
 
 
+def interpreter_pool_startup(max_workers: int = 2, initializer=None) -> float:
+    """Seconds to start an InterpreterPoolExecutor (Python 3.14+) until each interpreter has
+    run `initializer` and one short task, and to stop it."""
+    start = time.perf_counter()
+    with concurrent.futures.InterpreterPoolExecutor(
+        max_workers, initializer=initializer
+    ) as executor:
+        list(executor.map(time.sleep, [0.01] * max_workers))
+    return time.perf_counter() - start - 0.01
+
+
 def _timed(function, *args) -> tuple[list[int], float, float]:
     """Result, elapsed and CPU seconds (this process's threads and its ended children)."""
     before, start = os.times(), time.perf_counter()

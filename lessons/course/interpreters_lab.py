@@ -14,7 +14,7 @@ import os
 import sys
 import time
 
-from . import builds, contention
+from . import builds, contention, cpu_builds
 from .progress import progress
 
 PROGRAMS = ("threads", "interpreters")
@@ -28,19 +28,13 @@ NO_NEWER = (
 
 def child(program: str, workers: int, sites: list[str]) -> dict:
     """Run in the fresh Python: one program over `sites`, its costs, and its pool's start-up."""
-    import concurrent.futures
-
     from .. import interpreters, threaded
+    from .cpu_lab import interpreter_pool_startup
     from .scale import Sampler, resident_kb
 
     startup = 0.0
     if program == "interpreters":  # timed apart: a pool of interpreters, each with its Session
-        begun = time.perf_counter()
-        with concurrent.futures.InterpreterPoolExecutor(
-            workers, initializer=interpreters.set_global_session
-        ) as executor:
-            list(executor.map(time.sleep, [0.01] * workers))
-        startup = time.perf_counter() - begun - 0.01
+        startup = interpreter_pool_startup(workers, interpreters.set_global_session)
     function = {"threads": threaded, "interpreters": interpreters}[program].download_all_sites
     before, begun = os.times(), time.perf_counter()
     with Sampler(every=0.02) as alive, contextlib.redirect_stdout(io.StringIO()):  # no J/R
@@ -85,11 +79,7 @@ def compare_downloads(sites=None, max_workers: int = WORKERS, newer=None) -> dic
         if "error" in r:
             print(f"{name:<13} {r['error']}")
             continue
-        speedup = f"{threads / r['elapsed']:7.2f} x" if threads else "      ?  "
-        print(
-            f"{name:<13} {r['elapsed']:6.2f} s {speedup} {r['cpu']:7.2f} s "
-            f"{r['cpu'] / r['elapsed']:9.2f} {r['peak_mb']:8.0f} MB {r['startup']:7.2f} s"
-        )
+        print(f"{name:<13} {cpu_builds.costs(r, threads)} {r['startup']:7.2f} s")
     print("Speed-up: over the threads. Start-up: the interpreters' pool, timed apart.")
     contention.say(watched.shared)
     print(verdict(rows))
@@ -118,7 +108,7 @@ def _newer(newer) -> tuple[str, str] | None:
     if newer is not None:
         return newer or None
     here = builds.this_build()
-    if builds.at_least(here.version, *builds.NEWER):
+    if builds.is_newer(here.version):
         return here.name, sys.executable
     return builds.newer_python({})
 

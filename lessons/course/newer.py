@@ -18,11 +18,9 @@ import time
 
 from . import builds
 
-NEWER = builds.NEWER
-
 
 def newer_here() -> bool:
-    return builds.at_least(platform.python_version(), *NEWER)
+    return builds.is_newer(platform.python_version())
 
 
 def ahead(function, sites: list[str], max_workers: int = 5, buffersize: int | None = None,
