@@ -2,8 +2,8 @@
 
 For each N, the hub starts on 127.0.0.1 with N learners, spawns their servers through its REST API
 all at once, and each learner runs, in kernels of their own server (the Jupyter server's kernel
-API, as a browser would), chapter 02 (the two programs, then the explorer's run), chapter 05
-(the sweep and the rest), then chapter 08 (the comparisons, the 2,000 pages, the CPU-bound
+API, as a browser would), chapter 02 (the two programs, then the explorer's run), chapter 07
+(the sweep and the rest), then chapter 11 (the comparisons, the 2,000 pages, the CPU-bound
 table), all starting within a second. Everything is stopped at the end, even on failure. It
 prints, per N: spawn time, each chapter's run time, errors, peak memory per learner (server,
 kernels, demo sites, pools: RSS, and PSS which shares out what processes share) and in all, and
@@ -33,8 +33,8 @@ from browser.hub_server import missing_tools  # noqa: E402
 NOTEBOOKS = ROOT / "notebooks"
 FIGURES = {  # what the table shows of each chapter's figures
     "02": ("speedup", "explorer_speedup"),
-    "05": ("best_workers",),
-    "08": ("threads_2", "processes_2", "one_cpu_share"),
+    "07": ("best_workers",),
+    "11": ("threads_2", "processes_2", "one_cpu_share"),
 }
 
 

@@ -1,4 +1,4 @@
-"""How long each app's Download callback holds the thread that handles clicks (chapter 07).
+"""How long each app's Download callback holds the thread that handles clicks (chapter 10).
 
 A click waits, at least, until the callback before it on the same thread has returned: this is
 that wait, measured in-process with button.click() over the demo sites. The wait of a real click

@@ -1,11 +1,11 @@
-"""Every Python the course has a kernel of, side by side: chapter 08's tables and the command line.
+"""Every Python the course has a kernel of, side by side: chapter 11's tables and the command line.
 
 For the standard Python that runs this script, the free-threaded kernel's interpreter and the
 kernels of Python 3.14 and 3.15 (`python -m lessons kernel`), each in fresh processes:
 - `python -m lessons threads --workers 5` and `--workers 160`: the "Downloaded 160 in N seconds"
   line, the fastest of `--runs`;
-- chapter 08's three programs over the 160 pages, 10 workers each (compare_lab.compare);
-- chapter 08's CPU-bound table (cpu_builds), with the interpreters' row where it runs;
+- chapter 11's three programs over the 160 pages, 10 workers each (compare_lab.compare);
+- chapter 11's CPU-bound table (cpu_builds), with the interpreters' row where it runs;
 - the downloads with threads and with interpreters, on 3.14 and newer (interpreters_lab).
 It asserts nothing: the figures are for reading.
 
@@ -51,7 +51,7 @@ def command_line(python: str, workers: int, runs: int) -> str:
 
 
 def compare_child() -> None:
-    """Run in each Python: chapter 08's three programs, printed as the chapter prints them."""
+    """Run in each Python: chapter 11's three programs, printed as the chapter prints them."""
     asyncio.run(compare_lab.compare(max_workers=10))
 
 

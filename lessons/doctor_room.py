@@ -17,7 +17,7 @@ from .preflight import Row
 # 5, 10, 20 and 30 was 410 to 425 MB.
 MEMORY_PER_LEARNER_MB = 420
 # Learners a CPU held: the largest class whose servers all started within JupyterHub's default
-# 60 s and ran chapters 02, 05 and 08 with no error (30 on 2 CPUs, the slowest at the edge).
+# 60 s and ran chapters 02, 07 and 11 with no error (30 on 2 CPUs, the slowest at the edge).
 LEARNERS_PER_CPU = 15
 # Learners a CPU whose timings stayed near one learner's alone: with 5 on 2 CPUs, chapter 02's
 # speed-up was 4.36 against 4.81 alone; with 10, 3.59; with 30, 1.15.
@@ -81,7 +81,7 @@ def check_room(learners: int) -> Row:
             f"{found}; above {quiet} ({QUIET_PER_CPU:g} a CPU) the chapters' timings are the "
             "room's, not the threads' (chapter 02's speed-up was 3.59 with 5 learners a CPU, "
             "4.81 alone), and their cells print a caution",
-            "run the timing cells in turns (chapter 08's CPU comparison first), or read the "
+            "run the timing cells in turns (chapter 11's CPU comparison first), or read the "
             "caution aloud",
         )
     short = "not enough memory" if room_memory < room_cpus else "too few CPUs"

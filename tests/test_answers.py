@@ -111,31 +111,31 @@ def test_ch04(demo):
 
 
 @answers(
-    "ch05_how_many_threads", "check_crossing", "check_throttled_floor", "check_default_workers"
+    "ch07_how_many_threads", "check_crossing", "check_throttled_floor", "check_default_workers"
 )
-def test_ch05(demo):
-    ch05 = key("ch05_how_many_threads")
+def test_ch07(demo):
+    ch07 = key("ch07_how_many_threads")
     result = sweep.sweep(counts=(2, 5), copies=20)  # the notebook sweeps 6 counts over 160 pages
-    correct(sweep.check_crossing(ch05.my_workers(result), result))
+    correct(sweep.check_crossing(ch07.my_workers(result), result))
     correct(
-        sweep.check_throttled_floor(ch05.my_floor(), max_workers=20, max_concurrent=3, pages=40)
+        sweep.check_throttled_floor(ch07.my_floor(), max_workers=20, max_concurrent=3, pages=40)
     )
-    correct(costs.check_default_workers(ch05.my_default, cpu_count=64))
+    correct(costs.check_default_workers(ch07.my_default, cpu_count=64))
 
 
-@answers("ch06_primitives", "check_markers", "check_slices", "check_caller_saw")
-def test_ch06(demo):
-    ch06 = key("ch06_primitives")
-    correct(primitives_lab.check_markers(ch06.my_markers, max_workers=5))
-    correct(primitives_lab.check_slices(ch06.my_slices, max_workers=2))
+@answers("ch08_primitives", "check_markers", "check_slices", "check_caller_saw")
+def test_ch08(demo):
+    ch08 = key("ch08_primitives")
+    correct(primitives_lab.check_markers(ch08.my_markers, max_workers=5))
+    correct(primitives_lab.check_slices(ch08.my_slices, max_workers=2))
     naive = primitives_lab.check_slices(lambda sites, n: [sites[i::n] for i in range(n)], 2)
     assert not naive.correct, "these sites must tell a balanced slicing from the lesson's"
-    correct(primitives_lab.check_caller_saw(ch06.my_exceptions))
+    correct(primitives_lab.check_caller_saw(ch08.my_exceptions))
 
 
-@answers("ch07_gui_thread", "check_wait", "check_callback")
-def test_ch07(demo, capsys):
-    ch07 = key("ch07_gui_thread")
+@answers("ch10_gui_thread", "check_wait", "check_callback")
+def test_ch10(demo, capsys):
+    ch10 = key("ch10_gui_thread")
 
     def attempt():
         blocking = gui_lab.make_app("blocking")
@@ -143,31 +143,31 @@ def test_ch07(demo, capsys):
             blocked = gui_lab.simulate(blocking)
         finally:
             gui_lab.close(blocking)
-        return gui_lab.check_wait(ch07.my_wait(blocked))
+        return gui_lab.check_wait(ch10.my_wait(blocked))
 
     timed_correct(attempt)
-    correct(gui_lab.check_callback(ch07.my_download))
+    correct(gui_lab.check_callback(ch10.my_download))
 
 
 @answers(
-    "ch08_threads_asyncio_processes",
+    "ch11_threads_asyncio_processes",
     "check_bound",
     "check_faster",
     "check_threads_speedup",
     "check_processes_most",
 )
-def test_ch08(demo, capsys):
-    ch08 = key("ch08_threads_asyncio_processes")
-    correct(asyncio.run(compare_lab.check_bound(ch08.my_bound(), target=0.4)))
+def test_ch11(demo, capsys):
+    ch11 = key("ch11_threads_asyncio_processes")
+    correct(asyncio.run(compare_lab.check_bound(ch11.my_bound(), target=0.4)))
     at_scale = scale.compare_scale(pages=200, concurrent=50)  # the notebook: 2,000 at 1,000
-    correct(scale.check_faster(ch08.my_faster(at_scale), at_scale))
+    correct(scale.check_faster(ch11.my_faster(at_scale), at_scale))
     cpu_facts = cpu_lab.interpreter()
     numbers = [120_000 + x for x in range(6)]  # fewer and smaller sums than the notebook's
     # The table's row for this kernel's build: what the learner reads, and what the check reads.
     table = cpu_builds.compare_builds(numbers, rounds=2)
-    correct(cpu_lab.check_threads_speedup(ch08.my_threads_speedup(cpu_facts, table), table))
+    correct(cpu_lab.check_threads_speedup(ch11.my_threads_speedup(cpu_facts, table), table))
 
-    correct(cpu_lab.check_processes_most(ch08.my_processes_most(cpu_facts), max_workers=4))
+    correct(cpu_lab.check_processes_most(ch11.my_processes_most(cpu_facts), max_workers=4))
 
 
 # ---- the notebooks against the key ---------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Chapter 08: the asyncio program downloads the same pages, keeps its bound, and stops on
+"""Chapter 11: the asyncio program downloads the same pages, keeps its bound, and stops on
 an interrupt with no connection left open."""
 
 import asyncio

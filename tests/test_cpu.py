@@ -1,4 +1,4 @@
-"""Chapter 08, CPU-bound: the three versions, the process pool's children, the pickling trap."""
+"""Chapter 11, CPU-bound: the three versions, the process pool's children, the pickling trap."""
 
 import concurrent.futures
 import multiprocessing

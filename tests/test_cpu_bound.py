@@ -1,4 +1,4 @@
-"""Chapter 05's CPU bound on each build: recorded sweeps fed to the bound, the crossing, the
+"""Chapter 07's CPU bound on each build: recorded sweeps fed to the bound, the crossing, the
 self-check, the answer key and the sentences a learner reads."""
 
 import dataclasses
@@ -13,7 +13,7 @@ from lessons.course import builds, sweep
 
 STANDARD = builds.Build("3.11.7", False, True, 2, "python3.11")
 FREE_THREADED = builds.Build("3.13.15", True, False, 2, "python3.13t")
-# Chapter 05's sweep of 160 pages at 50 ms, as run on this 2-core machine: (max_workers, elapsed,
+# Chapter 07's sweep of 160 pages at 50 ms, as run on this 2-core machine: (max_workers, elapsed,
 # process CPU) of each run, seconds. On the free-threaded build the 160 workers kept 1.06 CPUs
 # busy: its work spread, and the mean CPU over one CPU (0.300 s) was beaten by that run (0.299 s).
 RECORDED = {
@@ -46,8 +46,8 @@ def recorded(name: str) -> sweep.Sweep:
 
 
 def answer_key():
-    """answers/ch05_how_many_threads.py, from the repository's root (it is not installed)."""
-    path = pathlib.Path(__file__).resolve().parent.parent / "answers/ch05_how_many_threads.py"
+    """answers/ch07_how_many_threads.py, from the repository's root (it is not installed)."""
+    path = pathlib.Path(__file__).resolve().parent.parent / "answers/ch07_how_many_threads.py"
     spec = importlib.util.spec_from_file_location("ch05_answers", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -1,4 +1,4 @@
-"""Chapter 08's CPU-bound work on each build: every program in a fresh Python of each build,
+"""Chapter 11's CPU-bound work on each build: every program in a fresh Python of each build,
 the table, and the sentences under it (fed recorded runs of each build)."""
 
 from test_cpu import SMALL, no_children_left  # noqa: F401 (a fixture)

@@ -25,17 +25,29 @@ import threading
 import time
 
 import pytest
+from exercise_case import Case
 
 from lessons.course.exercises import Verdict
 from lessons.course.sites import start_demo_sites
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+# Every chapter whose checks live in lessons/chapters/chNN.py: "ch01" -> notebooks/01_....ipynb,
+# and its key answers/ch01_....py.
 NOTEBOOKS = {
-    "ch01": ROOT / "notebooks" / "01_synchronous.ipynb",
-    "ch02": ROOT / "notebooks" / "02_threaded.ipynb",
-    "ch03": ROOT / "notebooks" / "03_n_workers_pattern.ipynb",
+    f"ch{path.name[:2]}": path
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if (ROOT / "lessons" / "chapters" / f"ch{path.name[:2]}.py").exists()
 }
-ANSWERS = {"ch01": "ch01_synchronous", "ch02": "ch02_threaded", "ch03": "ch03_n_workers_pattern"}
+ANSWERS = {chapter: f"ch{path.stem}" for chapter, path in NOTEBOOKS.items()}
+# Chapters 04 on keep their answers written other ways in tests/cases_chNN.py: RIGHT, WRONG,
+# TEMPLATES (lists of Case), EXERCISES [(check, function), ...] in the notebook's order, and
+# NAMES, what the chapter's lesson cells must define for its exercises.
+CASES = {
+    chapter: importlib.import_module(f"cases_{chapter}")
+    for chapter in NOTEBOOKS
+    if (pathlib.Path(__file__).parent / f"cases_{chapter}.py").exists()
+}
+DOWNLOADS = ("requests", "threading", "site_letter", "TIMEOUT", "download_site")
 COURSE = {"lessons", *NOTEBOOKS}  # a call of lessons.X(...) or ch0N.X(...) runs, plots or checks
 NOT_YET = "Not yet, because "
 CELLS = itertools.count(1)  # the learner's cells, numbered as a kernel numbers its inputs
@@ -201,23 +213,30 @@ def no_threads_left(demo_sites):
 # ---- the notebooks' exercises -------------------------------------------------------------------
 
 
-def test_each_chapter_ends_with_its_two_exercises():
-    assert [(e.chapter, e.check, e.function) for e in EXERCISES] == [
-        ("ch01", "check_one_thread_per_page", "download_in_threads"),
-        ("ch01", "check_sizes_in_order", "download_sizes"),
-        ("ch02", "check_session_per_page", "download_all_alone"),
-        ("ch02", "check_threaded_from_sync", "download_all_sync"),
-        ("ch03", "check_input_order", "download_in_order"),
-        ("ch03", "check_within", "download_within"),
-    ]
+EXPECTED = [
+    ("ch01", "check_one_thread_per_page", "download_in_threads"),
+    ("ch01", "check_sizes_in_order", "download_sizes"),
+    ("ch02", "check_session_per_page", "download_all_alone"),
+    ("ch02", "check_threaded_from_sync", "download_all_sync"),
+    ("ch03", "check_input_order", "download_in_order"),
+    ("ch03", "check_within", "download_within"),
+] + [(chapter, *exercise) for chapter, cases in CASES.items() for exercise in cases.EXERCISES]
+
+
+def test_each_chapter_has_its_exercises_in_code():
+    assert [(e.chapter, e.check, e.function) for e in EXERCISES] == EXPECTED
+    for chapter in NOTEBOOKS:
+        found = [e for e in EXERCISES if e.chapter == chapter]
+        assert len(found) >= 2, f"{chapter} has {len(found)} exercises in code, not 2 or more"
 
 
 @pytest.mark.parametrize("chapter", NOTEBOOKS)
 def test_the_lesson_cells_define_what_the_exercises_use(chapter):
     namespace = notebook_namespace(chapter)
-    for name in ("requests", "threading", "site_letter", "TIMEOUT", "download_site", chapter):
+    names = CASES[chapter].NAMES if chapter in CASES else DOWNLOADS
+    for name in (*names, chapter):
         assert name in namespace, f"{chapter}: {name} is not defined"
-    if chapter != "ch01":
+    if chapter in ("ch02", "ch03"):
         assert callable(namespace["get_session"]) and "concurrent" in namespace
 
 
@@ -239,19 +258,6 @@ def test_the_keys_answer_is_correct(exercise):
 
 
 # ---- answers written as a learner may write them ------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Case:
-    name: str
-    chapter: str
-    check: str
-    source: str  # the learner's cell, without its check line
-    said: tuple[str, ...] = ()  # what a "Not yet" must say
-    misjudged: str = ""  # why the check calls this wrong answer Correct today (a strict xfail)
-
-    def __str__(self) -> str:
-        return f"{self.chapter}-{self.check.removeprefix('check_')}-{self.name}"
 
 
 RIGHT = [
@@ -650,6 +656,10 @@ TEMPLATES = [
     Case("template", "ch02", "check_session_per_page", "", ("opened only", "Session")),
     Case("template", "ch02", "check_threaded_from_sync", "", ("one thread",)),
 ]
+for _cases in CASES.values():
+    RIGHT += _cases.RIGHT
+    WRONG += _cases.WRONG
+    TEMPLATES += getattr(_cases, "TEMPLATES", [])
 
 
 @pytest.mark.timeout(120)

@@ -1,4 +1,4 @@
-"""Chapter 07's two apps driven in-process with button.click(), as under nbclient."""
+"""Chapter 10's two apps driven in-process with button.click(), as under nbclient."""
 
 import threading
 

@@ -1,4 +1,4 @@
-"""Chapter 05's machinery: the limits, the sweep, the cost of threads, the internet, the checks."""
+"""Chapter 07's machinery: the limits, the sweep, the cost of threads, the internet, the checks."""
 
 import dataclasses
 import threading

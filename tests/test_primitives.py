@@ -1,4 +1,4 @@
-"""Chapter 06: the Queue and the sliced programs, the lost exception, the self-checks."""
+"""Chapter 08: the Queue and the sliced programs, the lost exception, the self-checks."""
 
 import os
 import signal

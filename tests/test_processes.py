@@ -1,4 +1,4 @@
-"""Chapter 08: the process-pool program downloads every page, is recorded by the parent,
+"""Chapter 11: the process-pool program downloads every page, is recorded by the parent,
 leaves no process behind, and works from a notebook's kernel."""
 
 import multiprocessing

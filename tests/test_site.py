@@ -46,13 +46,13 @@ def test_the_repository_address_lives_in_pyproject(tmp_path):
 def test_links_point_into_the_site():
     sources = site_pages.markdown_sources()
     text = (
-        "[ch](notebooks/05_how_many_threads.ipynb) [guide](INSTRUCTOR.md) "
+        "[ch](notebooks/07_how_many_threads.ipynb) [guide](INSTRUCTOR.md) "
         "[trouble](README.md#when-something-goes-wrong) [here](#on-the-projector) "
         "[code](lessons/threaded.py) [web](https://docs.python.org/3/)"
     )
     linked = site_pages.site_links(text, REPOSITORY, {**sources, "": sources["INSTRUCTOR.md"]})
     assert re.findall(r"\]\(([^)]*)\)", linked) == [
-        "05_how_many_threads.html",
+        "07_how_many_threads.html",
         "instructor.html",
         "index.html#When-something-goes-wrong",
         "#On-the-projector",
@@ -65,7 +65,7 @@ def test_links_point_into_the_site():
 def test_every_chapter_is_a_page_titled_by_its_heading():
     chapters = site_pages.chapters()
     assert [c.path for c in chapters] == sorted(site_pages.NOTEBOOKS.glob("*.ipynb"))
-    assert all(re.match(r"\d\. \S", c.title) and "`" not in c.title for c in chapters)
+    assert all(re.match(r"\d+\. \S", c.title) and "`" not in c.title for c in chapters)
 
 
 def test_a_folder_that_is_not_a_site_is_refused(tmp_path, capsys):
@@ -120,7 +120,7 @@ def test_an_interrupted_build_keeps_the_last_site(old_site, monkeypatch, capsys)
 
 
 def test_a_broken_kernel_stops_the_build_before_any_chapter(tmp_path, monkeypatch, capsys):
-    """Chapters 04 and 08 run the other build through the free-threaded kernel's Python: a
+    """Chapters 04 and 11 run the other build through the free-threaded kernel's Python: a
     kernel whose `lessons` is another (removed) checkout would put failed runs on the pages."""
     from lessons import doctor_kernels
     from lessons.preflight import Row

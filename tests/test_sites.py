@@ -74,7 +74,7 @@ def test_behind_a_proxy_the_command_line_downloads_from_the_demo_sites(behind_a_
 @pytest.mark.parametrize("mode", ["sync", "threads", "primitives", "processes"])
 def test_a_proxy_in_the_environment_carries_the_real_sites_in_the_requests_programs(mode):
     # Not asyncio: aiohttp reads the environment's proxy only with trust_env=True, and then
-    # looks it up in a thread for every request, which would undo chapter 08's one thread.
+    # looks it up in a thread for every request, which would undo chapter 11's one thread.
     # A demo site stands in for the room's proxy: it answers whatever address it is asked for,
     # and counts the requests. Nothing here leaves the machine.
     with lessons.DemoSitesProcess() as proxy:

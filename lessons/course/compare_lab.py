@@ -1,4 +1,4 @@
-"""Chapter 08's machinery: the same pages with threads, asyncio and a process pool, side by side."""
+"""Chapter 11's machinery: the same pages with threads, asyncio and a process pool, side by side."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Chapter 08's CPU-bound work on each build: every program in a fresh Python of each build.
+"""Chapter 11's CPU-bound work on each build: every program in a fresh Python of each build.
 
 The kernel asks `builds.pythons()` which builds this machine offers (its own, and the other one
 when `python -m lessons free-threaded` has added it), and runs each program in a fresh process of

@@ -1,4 +1,4 @@
-"""Chapter 08's CPU-bound machinery: the GIL measured, the interpreter reported, the pickling trap.
+"""Chapter 11's CPU-bound machinery: the GIL measured, the interpreter reported, the pickling trap.
 
 Kept light at import (no plots, widgets or requests at the top): a process-pool child that runs
 `_child_stderr_to` imports this module, and each import there is start-up time.
@@ -29,7 +29,7 @@ usable_cpus = builds.usable_cpus  # the CPUs this process may run on
 
 def interpreter() -> dict:
     """Print and return what decides whether threads can use several CPUs at once, and the
-    builds of CPython this machine offers the course (chapter 08 runs each)."""
+    builds of CPython this machine offers the course (chapter 11 runs each)."""
     build = builds.this_build()
     gil = sys._is_gil_enabled() if hasattr(sys, "_is_gil_enabled") else None
     facts = {

@@ -9,7 +9,7 @@ from .program import as_program
 from .runs import run
 from .sites import demo_pages, origin, start_demo_sites
 
-TOLERANCE = 0.15  # an estimate within 15% of the measured time is correct (chapters 05 to 07)
+TOLERANCE = 0.15  # an estimate within 15% of the measured time is correct (chapters 07 to 10)
 
 
 class Verdict(str):
@@ -29,7 +29,7 @@ def not_yet(because: str, hint: str = "") -> Verdict:
 
 
 def _not_a_number(answer) -> str | None:
-    """For the checks that still ask for a number (chapters 05 to 07)."""
+    """For the checks that still ask for a number (chapters 07 to 10)."""
     if answer is None:
         return "Not yet, because there is no answer: replace None with a number of seconds."
     if isinstance(answer, bool) or not isinstance(answer, (int, float)) or answer <= 0:

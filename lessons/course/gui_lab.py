@@ -1,4 +1,4 @@
-"""Chapter 07's machinery: the two apps built quietly, their callbacks timed, and the self-checks.
+"""Chapter 10's machinery: the two apps built quietly, their callbacks timed, and the self-checks.
 
 What the kernel can measure honestly is when each callback starts and returns, and on which
 thread: a click waits (at least) until the callback before it on the same thread has returned.

@@ -1,4 +1,4 @@
-"""Chapter 08's fourth way (Python 3.14 and newer): the downloads in an InterpreterPoolExecutor.
+"""Chapter 11's fourth way (Python 3.14 and newer): the downloads in an InterpreterPoolExecutor.
 
 Each program runs in a fresh process of a Python 3.14 or newer (the kernel's own, or one that
 `builds.newer_python` finds) and prints one line of JSON, as cpu_builds does for the sums: a fresh

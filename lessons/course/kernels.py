@@ -19,7 +19,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"  # where a class's
 # The kernels started here talk to their client over Unix sockets, not TCP. Over TCP,
 # jupyter_client picks five free ports and the kernel binds them a moment later; any outgoing
 # connection may take one meanwhile ("ZMQError: Address already in use", then "Kernel died
-# before replying to kernel_info": the race jupyter_client#154 describes). Chapter 08's 2,000
+# before replying to kernel_info": the race jupyter_client#154 describes). Chapter 11's 2,000
 # requests hold up to 18% of the range of such ports for a minute, while another notebook's
 # kernel starts. A Unix socket has no port to lose. The sockets' path must stay under 108
 # bytes, so they live in a short folder of this process's own.

@@ -1,4 +1,4 @@
-"""Chapter 06's machinery: the executor beside Thread and Queue, slicing, and lost exceptions."""
+"""Chapter 08's machinery: the executor beside Thread and Queue, slicing, and lost exceptions."""
 
 from __future__ import annotations
 

@@ -41,15 +41,15 @@ CHAPTERS = {
         f"print({FIGURES_MARK!r} + json.dumps({{'speedup': speedup, "
         "'explorer_speedup': sync_run.elapsed / explorer.last.elapsed if ran else None}))",
     ),
-    "05": (
-        "05_how_many_threads.ipynb",
+    "07": (
+        "07_how_many_threads.ipynb",
         "import json\n"
         "best = result.best\n"
         f"print({FIGURES_MARK!r} + json.dumps({{'best_workers': best.workers, "
         "'best_elapsed': best.run.elapsed}))",
     ),
-    "08": (
-        "08_threads_asyncio_processes.ipynb",
+    "11": (
+        "11_threads_asyncio_processes.ipynb",
         "import json\n"
         "rows = cpu_results['builds'][cpu_results['this']]\n"
         "one = rows['one after another'].get('elapsed')\n"

@@ -100,7 +100,7 @@ KERNEL_ARGS = [f"--KernelManager.transport={KERNEL_TRANSPORT}"]
 # Ports are chosen below the range the kernel hands to outgoing connections. A port chosen here
 # is bound seconds later by another process (JupyterLab, the hub, a learner's server, after their
 # imports); a port from that range may meanwhile become the local end of any connection. Measured
-# here while chapter 08's scale question (2,000 requests, 1,000 at once) ran: 10 to 18% of the
+# here while chapter 11's scale question (2,000 requests, 1,000 at once) ran: 10 to 18% of the
 # range could not be bound, and a learner's server on the hub once never started in CI.
 LOWEST_PORT = 10_000
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")

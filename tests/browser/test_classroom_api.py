@@ -1,7 +1,7 @@
 """A class of five on the real JupyterHub, as their browsers would drive it: five servers
 spawned through the hub's REST API at once, and chapter 02 (the two programs, then the
 explorer's run) in each server's own kernel, over the kernel websocket, all starting within a
-second. benchmarks/classroom.py runs the same for 30 and more, with chapters 05 and 08."""
+second. benchmarks/classroom.py runs the same for 30 and more, with chapters 07 and 11."""
 
 import pytest
 

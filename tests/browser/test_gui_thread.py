@@ -1,4 +1,4 @@
-"""Chapter 07 in JupyterLab: real clicks on the two apps, each click's wait measured in the page."""
+"""Chapter 10 in JupyterLab: real clicks on the two apps, each click's wait measured in the page."""
 
 import statistics
 import time
@@ -10,7 +10,7 @@ from .notebook_page import notebook_page
 
 pytestmark = pytest.mark.timeout(600)
 
-NOTEBOOK = "07_gui_thread.ipynb"
+NOTEBOOK = "10_gui_thread.ipynb"
 COUNTS = 5  # clicks on Count while a download runs
 GAP = 0.2  # seconds between two clicks, as a quick hand would
 DOWNLOAD_TIMEOUT = 60  # 160 pages take about 2 s

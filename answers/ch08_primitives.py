@@ -1,4 +1,4 @@
-"""Chapter 06's exercises, the instructor's key (no notebook imports it; tests/test_answers.py)."""
+"""Chapter 08's exercises, the instructor's key (no notebook imports it; tests/test_answers.py)."""
 
 from __future__ import annotations
 
