@@ -5,26 +5,31 @@ from __future__ import annotations
 import threading
 import time
 
-from lessons import races
+pages_done = 0
+pages_lock = threading.Lock()
 
-my_lock = threading.Lock()
 
-
-def my_increment(times):
-    """Exercise 1, the counter with room for a switch, fixed."""
-    for _ in range(times):
-        # The lock is held from the read to the write: another thread may run at sleep(0), but
-        # it waits at the `with` and cannot read the old value in between. Taken once per
-        # update, never twice by the same thread (a Lock taken twice waits for ever).
-        with my_lock:
-            value = races.counter
+def fetch_pages(pages):
+    """Exercise 1: the lock around the update only; the slow work stays outside it."""
+    global pages_done
+    for _ in range(pages):
+        time.sleep(0.01)  # slow work: stands in for a download
+        # Held from the read to the write, and only there: the threads still sleep at once.
+        with pages_lock:
+            done = pages_done
             time.sleep(0)
-            races.counter = value + 1
+            pages_done = done + 1
 
 
-# Exercise 2: a new Session for every page opens a new connection for every page (a Session
-# keeps its connections, and each one is closed with its only page). The Jython site has 80 of
-# the 160 pages: 80 connections, whatever the number of workers.
-my_connections = 80
+pages_per_site = {}
+sites_lock = threading.Lock()
 
-KEY = {"check_counter": my_increment, "check_connections": my_connections}
+
+def count_sites(sites):
+    """Exercise 2: one lock, shared by every thread, from the read of a count to its write."""
+    for site in sites:
+        with sites_lock:
+            pages_per_site[site] = pages_per_site.get(site, 0) + 1
+
+
+KEY = {"check_least_locking": fetch_pages, "check_pages_per_site": count_sites}

@@ -6,7 +6,7 @@ Python of that build measures:
 - the threaded downloads of the 160 pages at 5, 20 and 160 workers against the demo sites (one
   process of their own, shared by both builds): elapsed, ratio to the latency floor
   ceil(pages / workers) * latency, and the client's CPU per page;
-then chapter 04's counters (lessons.course.race_report: updates lost by the bare `+=` from 4
+then chapter 05's counters (lessons.course.race_report: updates lost by the bare `+=` from 4
 threads, ns per update of it, under a Lock and on a `threading.local`) and chapter 11's CPU-bound
 comparison (lessons.course.cpu_builds) runs on each build. It asserts
 nothing: the figures are for reading. Target to report against: threads on the free-threaded
@@ -37,10 +37,10 @@ CHILD_SECONDS = 300
 
 
 def counters(pythons: dict[str, str], runs: int) -> None:
-    """Chapter 04's bare counters on each build, each in a fresh Python of it (race_report)."""
+    """Chapter 05's bare counters on each build, each in a fresh Python of it (race_report)."""
     rows = [race_report.measure_in(label, python, runs, 4, CHILD_SECONDS)
             for label, python in pythons.items()]  # fmt: skip
-    print(f"\nChapter 04's counters: 4 threads, {runs} runs each, in a fresh Python of each build:")
+    print(f"\nChapter 05's counters: 4 threads, {runs} runs each, in a fresh Python of each build:")
     print(race_report.lock_table(rows))
     print(race_report.what_the_table_means(rows))
 

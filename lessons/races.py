@@ -8,30 +8,29 @@ counter = 0  # shared by every thread that runs the functions below
 
 
 def increment(times):
-    """The bare `+=`: read the counter, add 1, write it back, all in one line."""
-    global counter
-    for _ in range(times):
-        counter += 1
-
-
-def increment_with_room(times, pause=time.sleep):
-    """The same read-modify-write, with a call between the read and the write."""
+    """Read the shared counter, let other threads run, write it back plus 1."""
     global counter
     for _ in range(times):
         value = counter
-        pause(0)  # room for a switch: another thread may run here
+        time.sleep(0)  # a call: another thread may run here
         counter = value + 1
 
 
-def keep_going(seconds):
-    """On the standard build, a call that keeps the GIL: a switch here waits for the interval."""
+def count_with_threads(increment, threads=4, times=1_000):
+    """Run increment(times) in `threads` threads at once; return the total counted."""
+    global counter
+    counter = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as executor:
+        returned = list(executor.map(increment, [times] * threads))
+    own_counts = [n for n in returned if n is not None]  # what each thread counted for itself
+    return counter + sum(own_counts)
 
 
 counter_lock = threading.Lock()
 
 
 def increment_locked(times):
-    """The same, but only one thread at a time may be between the read and the write."""
+    """The same, but one thread at a time holds the lock from the read to the write."""
     global counter
     for _ in range(times):
         with counter_lock:
@@ -40,19 +39,11 @@ def increment_locked(times):
             counter = value + 1
 
 
-def increment_bare_locked(times):
-    """The bare `+=` under the lock: what the lock itself costs, with no wait inside it."""
-    global counter
-    for _ in range(times):
-        with counter_lock:
-            counter += 1
-
-
 thread_local = threading.local()
 
 
 def increment_local(times):
-    """Nothing shared: each thread counts in its own `thread_local.count`, and returns it."""
+    """Nothing shared: each thread counts in its own thread_local.count, and returns it."""
     thread_local.count = 0
     for _ in range(times):
         value = thread_local.count
@@ -61,19 +52,8 @@ def increment_local(times):
     return thread_local.count
 
 
-def increment_bare_local(times):
-    """The bare `+=` on each thread's own `thread_local.count`: nothing shared, nothing lost."""
-    thread_local.count = 0
-    for _ in range(times):
-        thread_local.count += 1
-    return thread_local.count
-
-
-def count_with_threads(increment, threads=4, times=2_000):
-    """Run `increment(times)` in `threads` threads at once; return the total counted."""
+def increment_bare(times):
+    """The plain `counter += 1`: a read, an add and a write, in one line."""
     global counter
-    counter = 0
-    with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as executor:
-        returned = list(executor.map(increment, [times] * threads))
-    own_counts = [count for count in returned if count is not None]  # the thread_local counters
-    return counter + sum(own_counts)
+    for _ in range(times):
+        counter += 1
