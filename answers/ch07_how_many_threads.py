@@ -2,33 +2,46 @@
 
 from __future__ import annotations
 
-import math
+import concurrent.futures
+import threading
+import time
 
-from lessons.course.sites import demo_latency
+from lessons import site_letter
+from lessons.threaded import download_site  # the cells' download_site (and download_all_sites)
 
-
-def my_workers(result) -> int:
-    """Exercise 1: from how many workers on the latency floor falls below the CPU bound."""
-    # ceil(160 / N) * latency = 160 * CPU per page / CPUs gives N = latency * CPUs / CPU per
-    # page: the mean latency of the setup cell, and the sweep report's CPU per page and CPUs (1,
-    # or more when its runs kept more than one CPU busy, as without a GIL they can). All are
-    # printed and depend on the machine and the build. The check accepts 1.5x either way.
-    return max(1, round(result.latency * result.cpus / result.cpu_per_page))
+SERVES_AT_ONCE = 4  # requests each demo site serves at a time, as the notebook's cell sets it
 
 
-def my_floor(max_workers: int = 20, max_concurrent: int = 3, pages: int = 40, demo=None) -> float:
-    """Exercise 2: the least time of 40 pages with 20 workers, each site serving 3 at a time."""
-    # Two sites of 3 at a time serve 6 pages at once, whatever the 20 workers ask: ceil(40 / 6)
-    # = 7 rounds of one latency each (the mean the setup cell printed): 7 x 0.05 = 0.35 s.
-    served_at_once = min(max_workers, max_concurrent * 2)
-    return math.ceil(pages / served_at_once) * demo_latency(demo)
+def time_it(download_all_sites, sites, workers):
+    started = time.perf_counter()
+    download_all_sites(sites, max_workers=workers)
+    return time.perf_counter() - started
 
 
-# Exercise 3: ThreadPoolExecutor() chooses min(32, os.cpu_count() + 4); with 64 CPUs, 32.
-my_default = min(32, 64 + 4)
+def choose_workers(download_all_sites, sites):
+    """Exercise 1: time each count (the quicker of two runs), then the smallest count within
+    25% of the fastest."""
+    counts = [1, 2, 4, 8, 16, 32]
+    seconds = {}
+    for workers in counts:
+        seconds[workers] = min(time_it(download_all_sites, sites, workers) for _ in range(2))
+    fastest = min(seconds.values())
+    return min(n for n in counts if seconds[n] <= 1.25 * fastest)
 
-KEY = {
-    "check_crossing": my_workers,
-    "check_throttled_floor": my_floor,
-    "check_default_workers": my_default,
-}
+
+def download_all_politely(sites, max_workers=20):
+    """Exercise 2: a Semaphore for each site, taken around each download: at most
+    SERVES_AT_ONCE requests to one site at a time, and both sites served at once."""
+    limits = {}
+    for url in sites:
+        limits.setdefault(site_letter(url), threading.Semaphore(SERVES_AT_ONCE))
+
+    def download_politely(url):
+        with limits[site_letter(url)]:
+            return download_site(url)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max_workers) as executor:
+        return list(executor.map(download_politely, sites))
+
+
+KEY = {"check_choose_workers": choose_workers, "check_polite": download_all_politely}

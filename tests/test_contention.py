@@ -145,7 +145,7 @@ def test_the_cpu_table_is_cautioned_by_its_own_single_thread_row(capsys):
     assert int(found.group(3)) >= round((one["elapsed"] / one["cpu"] - 1) * 100) - 1, printed
 
 
-def test_chapter_02s_speedup_and_05s_sweep_say_it_when_their_threads_waited(fast_pages, capsys):
+def test_chapter_02s_speedup_and_07s_sweep_say_it_when_their_threads_waited(fast_pages, capsys):
     """The speed-up and the sweep under a load heavy enough that their threads wait for a CPU
     (two busy processes a CPU): each prints the caution under its figures."""
     with load(2 * contention.sample().cpus):
@@ -158,7 +158,7 @@ def test_chapter_02s_speedup_and_05s_sweep_say_it_when_their_threads_waited(fast
     assert len(CAUTION.findall(printed)) == 2, printed
 
 
-def test_chapter_05s_spread_of_runs_says_it_when_they_waited(fast_pages, capsys):
+def test_chapter_07s_spread_of_runs_says_it_when_they_waited(fast_pages, capsys):
     """The internet's spread of run times under the same load: one caution under the ranges."""
     with load(2 * contention.sample().cpus):
         pairs = [internet.Pair(lessons_run("sync", fast_pages), lessons_run("threads", fast_pages))]

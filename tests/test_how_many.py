@@ -1,13 +1,16 @@
 """Chapter 07's machinery: the limits, the sweep, the cost of threads, the internet, the checks."""
 
 import dataclasses
+import textwrap
 import threading
 
 import pytest
 from conftest import FAST
 
-from lessons import Download, Run, thread_cost
+from lessons import Download, Run, thread_cost, threaded
+from lessons.chapters import ch07
 from lessons.course import builds, costs, internet, sweep
+from lessons.course import sites as site_sets
 
 PNG = b"\x89PNG"
 STANDARD_BUILD = builds.Build("3.11.7", False, True, 2, "python3.11")
@@ -49,7 +52,9 @@ def test_sweep_gives_one_point_per_worker_count_and_the_best(fast_pages, capsys)
     assert result.pages == 40 and result.slots is None
     sweep.report(result)
     out = capsys.readouterr().out
-    assert out.count("Downloaded 40 in") == 3 and f"Best: max_workers={result.best.workers} " in out
+    assert (
+        out.count("Downloaded 40 in") == 3 and f"Fastest: max_workers={result.best.workers}," in out
+    )
     assert sweep.plot(result).data.startswith(PNG)
 
 
@@ -97,7 +102,7 @@ def test_thread_costs_measure_memory_and_report_it(capsys):
         assert cost.virtual > 0 and cost.resident is not None
     costs.report_costs(cost)
     said = capsys.readouterr().out
-    assert f"Python {builds.this_build().name}, 40 threads (the quickest of a few" in said
+    assert said.startswith(f"Python {builds.this_build().name}: 40 threads started in ")
 
 
 def test_default_max_workers_is_the_pools_own():
@@ -158,35 +163,94 @@ def test_spread_undoes_the_profile_when_a_run_fails(fast_sites, fast_pages, monk
     assert profiles(fast_sites) == before
 
 
-# ---- the self-checks -----------------------------------------------------------------------------
+# ---- chapter 07's own: the learner's program swept, and the self-checks ------------------------
 
 
-def test_check_crossing():
-    result = sweep.Sweep(
-        [sweep.Point(5, Run("threads", 5, 160, [], 1.6), 0.24)], 160, 0.05, build=STANDARD_BUILD
+@pytest.fixture
+def demo(fast_sites, monkeypatch):
+    """The fast demo sites, as the ones start_demo_sites() returns (the checks use those)."""
+    monkeypatch.setattr(site_sets, "_demo", fast_sites)
+    return fast_sites
+
+
+def cell(source: str, **names) -> dict:
+    """A cell run after the threaded program's cells, as a notebook's kernel runs it."""
+    namespace = {**vars(threaded), "__name__": "__main__", **names}
+    exec(textwrap.dedent(source), namespace)
+    return namespace
+
+
+def test_the_sweep_runs_the_learners_own_function(demo, capsys):
+    calls = []
+    learner = cell(
+        """
+        def download_all_sites(sites, max_workers=5):
+            calls.append(max_workers)
+            with concurrent.futures.ThreadPoolExecutor(max_workers=max_workers) as executor:
+                return list(executor.map(download_site, sites))
+        """,
+        calls=calls,
     )
-    assert sweep.check_crossing(33, result).correct
-    assert sweep.check_crossing(40, result).correct
-    assert not sweep.check_crossing(5, result).correct
-    assert sweep.check_crossing(160, result).startswith("Not yet, because the floor meets")
-    assert "50 ms x 1 / 1.50 ms" in sweep.check_crossing(160, result)
-    assert sweep.check_crossing(None, result).startswith("Not yet, because there is no answer")
-    assert sweep.check_crossing(2.5, result).startswith("Not yet, because 2.5 is not a whole")
+    result = sweep.sweep((2, 4), copies=4, program=learner["download_all_sites"])
+    assert calls == [2, 4] and [p.run.done for p in result.points] == [8, 8]
+    assert result.program == "download_all_sites"
 
 
-def test_check_throttled_floor(fast_sites):
-    # 40 pages, sites serving 4 each at a time: 8 at once, 5 rounds of 5 ms.
-    assert sweep.check_throttled_floor(0.025, demo=fast_sites).correct
-    wrong = sweep.check_throttled_floor(0.01, demo=fast_sites)
-    assert not wrong.correct and "ceil(40 / 8)" in wrong
-    assert sweep.check_throttled_floor(None, demo=fast_sites).startswith("Not yet")
+def test_a_learners_function_that_raises_ends_the_sweep_with_its_line(demo, capsys):
+    learner = cell(
+        """
+        def download_all_sites(sites, max_workers=5):
+            raise ValueError("oops")
+        """
+    )
+    result = ch07.sweep(learner["download_all_sites"], counts=(2, 4, 8), copies=2)
+    printed = capsys.readouterr().out
+    assert len(result.points) == 1
+    assert "raised ValueError: oops" in printed and "Traceback" not in printed
 
 
-def test_check_default_workers():
-    assert costs.check_default_workers(32).correct
-    assert costs.check_default_workers(9, cpu_count=5).correct
-    assert not costs.check_default_workers(68).correct
-    assert costs.check_default_workers(None).startswith("Not yet, because there is no answer")
+def test_most_at_once_counts_overlaps_per_site():
+    downloads = [
+        Download("u", "J", "T1", 0.0, 1.0),
+        Download("u", "J", "T2", 0.5, 1.5),
+        Download("u", "R", "T3", 0.6, 0.7),
+        Download("u", "J", "T4", 1.0, 2.0),  # starts as T1's ends: not at once
+    ]
+    assert ch07.most_at_once(downloads, "J") == 2
+    assert ch07.most_at_once(downloads, "R") == 1
+    assert ch07.most_at_once(downloads) == 3
+
+
+def test_the_choice_check_stops_a_function_that_runs_too_often(demo):
+    def choose_workers(download_all_sites, sites):
+        for n in range(1, 100):
+            download_all_sites(sites, max_workers=n)
+        return 4
+
+    verdict = ch07.check_choose_workers(choose_workers)
+    assert verdict.startswith("Not yet, because it raised RuntimeError: the check allows 12")
+    assert [site.profile.max_concurrent for site in demo.sites.values()] == [None, None]
+
+
+def test_the_choice_check_gives_up_on_a_function_that_hangs(demo, monkeypatch):
+    monkeypatch.setattr(ch07, "WAIT_SECONDS", 0.5)
+
+    def choose_workers(download_all_sites, sites):
+        threading.Event().wait(3)
+        return 4
+
+    assert ch07.check_choose_workers(choose_workers).startswith("Not yet, because it had not")
+
+
+def test_the_choice_check_is_not_yet_for_a_function_that_is_none(demo):
+    assert ch07.check_choose_workers(None).startswith("Not yet, because None is not a function")
+
+
+def test_the_polite_check_refuses_an_odd_limit(demo):
+    namespace = {"SERVES_AT_ONCE": "four"}
+    exec("def download_all_politely(sites, max_workers=20):\n    return []", namespace)
+    verdict = ch07.check_polite(namespace["download_all_politely"])
+    assert verdict.startswith("Not yet, because SERVES_AT_ONCE is 'four'")
 
 
 def test_slow_answers_are_counted():

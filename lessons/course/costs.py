@@ -5,11 +5,9 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import os
-import threading
 
 from .. import thread_cost
 from . import builds
-from .exercises import Verdict
 
 
 @dataclasses.dataclass
@@ -52,30 +50,21 @@ def thread_costs(n: int = 500, rounds: int = 3) -> ThreadCost:
 
 
 def report_costs(cost: ThreadCost, run=None) -> None:
-    """The costs per thread; with `run` (a Run), what starting its threads was of its time."""
+    """The costs per thread, a line each; with `run` (a Run), what starting its threads cost it."""
     n = cost.threads
-    print(
-        f"Python {builds.this_build().name}, {n} threads (the quickest of a few rounds): "
-        f"started in {cost.start * 1000:.1f} ms "
-        f"({cost.start / n * 1e6:.0f} us each), released and joined in {cost.join * 1000:.1f} ms "
-        f"({cost.join / n * 1e6:.0f} us each)."
-    )
+    print(f"Python {builds.this_build().name}: {n} threads started in {cost.start * 1000:.1f} ms.")
+    print(f"That is {cost.start / n * 1e6:.0f} microseconds a thread.")
     if cost.resident is None:
         print("Memory: /proc/self/statm is not there on this system, so not measured.")
     else:
-        stack = threading.stack_size() or "the system's default"
-        print(
-            f"Memory while they waited: {cost.resident / n / 1024:.0f} KiB resident (RSS) a "
-            f"thread, and {cost.virtual / n / 2**20:.1f} MiB of address space a thread "
-            f"(stack size: {stack}). The address space is only reserved; RSS is what a thread "
-            "really uses, and it grows with what the thread does (a Session, a connection)."
-        )
+        print(f"Memory a waiting thread really uses (RSS): {cost.resident / n / 1024:.0f} KiB.")
+        print(f"Address space a thread reserves: {cost.virtual / n / 2**20:.1f} MiB.")
     if run is not None and run.max_workers:
-        starting = cost.start / n * min(run.max_workers, run.pages)
+        threads = min(run.max_workers, run.pages)
+        starting = cost.start / n * threads
         print(
-            f"Starting the {min(run.max_workers, run.pages)} threads of the run with "
-            f"max_workers={run.max_workers} costs about {starting * 1000:.0f} ms: "
-            f"{starting / run.elapsed:.0%} of its {run.elapsed:.2f} s."
+            f"Starting the {threads} threads of max_workers={run.max_workers}: "
+            f"about {starting * 1000:.0f} ms of its {run.elapsed:.2f} s."
         )
 
 
@@ -92,30 +81,5 @@ def default_max_workers(cpu_count: int | None = None) -> int:
 def report_default() -> int:
     with concurrent.futures.ThreadPoolExecutor() as pool:
         chosen = pool._max_workers  # what this Python really chose; no thread is started
-    print(
-        f"This machine has {cpus()} CPUs: min(32, {cpus()} + 4) = {default_max_workers()}. "
-        f"ThreadPoolExecutor() chose max_workers={chosen}."
-    )
+    print(f"ThreadPoolExecutor() chose max_workers={chosen} here.")
     return chosen
-
-
-def not_a_count(answer) -> str | None:
-    """Why `answer` is not a worker count, or None if it is one."""
-    if isinstance(answer, bool) or not isinstance(answer, int) or answer < 1:
-        what = "there is no answer" if answer is None else f"{answer!r} is not a whole number"
-        return f"Not yet, because {what}: write a number of workers, 1 or more."
-    return None
-
-
-def check_default_workers(answer, cpu_count: int = 64) -> Verdict:
-    """Exercise 3: ThreadPoolExecutor's default max_workers on a machine with `cpu_count` CPUs."""
-    right = default_max_workers(cpu_count)
-    message = not_a_count(answer)
-    if message is None and answer == right:
-        message = f"Correct: min(32, {cpu_count} + 4) = {right}."
-    elif message is None:
-        message = (
-            f"Not yet, because it is {right}, not {answer}. Hint: min(32, CPUs + 4); the 32 "
-            "keeps a big machine from starting hundreds of threads nobody asked for."
-        )
-    return Verdict(message)

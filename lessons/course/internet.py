@@ -35,9 +35,16 @@ class Pair:
 
 
 def spread(
-    repeats: int = 4, copies: int = 10, max_workers: int = 5, *, demo=None, sites=None
+    repeats: int = 4,
+    copies: int = 10,
+    max_workers: int = 5,
+    *,
+    program="threads",
+    demo=None,
+    sites=None,
 ) -> list[Pair]:
-    """Both programs, `repeats` times each, on the "internet" profile set; then back as before.
+    """The synchronous program and `program` (a download_all_sites, or "threads"), `repeats`
+    times each, on the "internet" profile set; then the sites are as before.
 
     `copies` pages per site (10: 20 pages, about a second a synchronous run) keep it short;
     `sites` (a list of URLs) and `demo` (their handle) are for tests.
@@ -46,9 +53,9 @@ def spread(
     pairs = []
     with sites_changed(demo, use="internet"), progress(2 * repeats, "runs") as bar:
         for _ in range(repeats):
-            sync = run("sync", sites=pages, quiet=True, show=False)
+            sync = run("sync", sites=pages, quiet=True, show=False, caution=False)
             bar.step(f"synchronous {sync.elapsed:.2f} s")
-            threads = run("threads", max_workers, sites=pages, quiet=True, show=False)
+            threads = run(program, max_workers, sites=pages, quiet=True, show=False, caution=False)
             bar.step(f"threaded {threads.elapsed:.2f} s")
             pairs.append(Pair(sync, threads))
     return pairs
@@ -65,23 +72,22 @@ def report(pairs: list[Pair]) -> None:
     for i, pair in enumerate(pairs, 1):
         print(
             f"Run {i}: synchronous {pair.sync.elapsed:.2f} s{slow(pair.sync)}, "
-            f"threads (max_workers={pair.threads.max_workers}) {pair.threads.elapsed:.2f} s"
-            f"{slow(pair.threads)}: {pair.speedup:.1f} times faster"
+            f"threads {pair.threads.elapsed:.2f} s{slow(pair.threads)}: "
+            f"{pair.speedup:.1f} times as fast."
         )
     for what, values in [
         ("synchronous", [p.sync.elapsed for p in pairs]),
         ("threaded", [p.threads.elapsed for p in pairs]),
     ]:
         print(
-            f"{what}: from {min(values):.2f} s to {max(values):.2f} s, the slowest "
-            f"{max(values) / min(values):.1f} times the fastest, on the same {pairs[0].sync.pages} "
-            "pages."
+            f"{what.capitalize()}: from {min(values):.2f} s to {max(values):.2f} s. "
+            f"The slowest took {max(values) / min(values):.1f} times as long as the fastest."
         )
     speedups = [p.speedup for p in pairs]
     print(f"Speed-ups: from {min(speedups):.1f} to {max(speedups):.1f} times.")
     failed = sum(p.sync.failed + p.threads.failed for p in pairs)
     if failed:
-        print(f"{failed} pages failed (see each run's summary); their time is in the figures.")
+        print(f"{failed} pages failed. Their time is in the figures.")
     # the spread here is the demo sites'; a crowded machine adds its own, and says so
     contention.say(*(run.shared for pair in pairs for run in (pair.sync, pair.threads)))
 
