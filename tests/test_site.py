@@ -120,7 +120,7 @@ def test_an_interrupted_build_keeps_the_last_site(old_site, monkeypatch, capsys)
 
 
 def test_a_broken_kernel_stops_the_build_before_any_chapter(tmp_path, monkeypatch, capsys):
-    """Chapters 04 and 11 run the other build through the free-threaded kernel's Python: a
+    """Chapters 05 and 11 run the other build through the free-threaded kernel's Python: a
     kernel whose `lessons` is another (removed) checkout would put failed runs on the pages."""
     from lessons import doctor_kernels
     from lessons.preflight import Row

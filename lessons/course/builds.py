@@ -35,6 +35,10 @@ CHAPTER_MODULES = (
     "lessons.chapters.ch01",
     "lessons.chapters.ch02",
     "lessons.chapters.ch03",
+    "lessons.chapters.ch04",
+    "lessons.chapters.ch05",
+    "lessons.chapters.ch06",
+    "lessons.chapters.ch07",
     "lessons.course.scale",
     "lessons.course.worker_explorer",
 )
