@@ -70,18 +70,18 @@ def os_thread_names(max_workers: int = 3) -> list[tuple[str, str]]:
     """(Python's name, the operating system's name) of each worker of a pool, read from Linux's
     /proc while they run. Python 3.14 and newer pass the name to the OS at start()."""
     ready, release = threading.Barrier(max_workers + 1), threading.Event()
-    names = []
+    workers, names = set(), []
 
     def wait_in_pool(_):
+        workers.add(threading.current_thread())  # this pool's threads only, whatever else runs
         ready.wait(5)
         release.wait(5)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers, thread_name_prefix="worker") as pool:
         futures = [pool.submit(wait_in_pool, n) for n in range(max_workers)]
         ready.wait(5)
-        for thread in threading.enumerate():
-            if thread.name.startswith("worker"):
-                names.append((thread.name, _os_name(thread.native_id)))
+        for thread in workers:
+            names.append((thread.name, _os_name(thread.native_id)))
         release.set()
         concurrent.futures.wait(futures, 10)
     return sorted(names)
