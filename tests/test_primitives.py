@@ -1,18 +1,21 @@
-"""Chapter 08: the Queue and the sliced programs, the lost exception, the self-checks."""
+"""Chapter 08: the program by hand, what the pool gives that it does not, measured; the checks."""
 
 import os
+import queue
 import signal
 import threading
 import time
 
 import pytest
+import requests
 
-from lessons import primitives
-from lessons.course import primitives_lab
+from lessons import primitives, threaded
+from lessons.chapters import ch08
 from lessons.course.program import record_run
 from lessons.course.record import Recorder
 
 pytestmark = pytest.mark.timeout(60)
+download_site = primitives.download_site  # what download_with_shutdown calls, as in a cell
 
 
 def numbered(pages):
@@ -41,17 +44,6 @@ def test_queue_version_returns_the_sizes_unrecorded(fast_pages, capsys):
     sizes = primitives.download_all_sites(fast_pages[:20], max_workers=3)
     assert len(sizes) == 20 and all(size > 0 for size in sizes)
     assert sorted(capsys.readouterr().out) == sorted("JR" * 10)  # the lesson's marks
-
-
-@pytest.mark.parametrize("max_workers", [2, 5])
-def test_sliced_lanes_hold_exactly_their_slices(fast_pages, max_workers):
-    pages = numbered(fast_pages)
-    program = primitives_lab.VERSIONS["Thread + slices"]
-    run = record_run(program, pages, Recorder(), "sliced", max_workers=max_workers)
-    lanes = {thread: sorted(d.url for d in run.downloads if d.thread == thread)
-             for thread in run.threads}  # fmt: skip
-    slices = [sorted(pages[i::max_workers]) for i in range(max_workers)]
-    assert sorted(lanes.values()) == sorted(slices)
 
 
 def test_an_interrupt_while_joining_does_not_hang(fast_pages):
@@ -102,76 +94,107 @@ def test_nothing_is_marked_after_an_interrupted_run_returns(fast_pages):
     assert not any(marks), f"{marks.count(True)} marks after the run returned"
 
 
-def test_versions_and_slicing_on_fast_sites(fast_sites, capsys):
-    runs = primitives_lab.compare_versions(max_workers=5, demo=fast_sites)
-    assert [run.done for run in runs.values()] == [160, 160, 160]
-    assert capsys.readouterr().out.count("x the floor") == 3
-    sliced = primitives_lab.compare_slicing(max_workers=2, demo=fast_sites)
-    lanes = sliced["Thread + slices"]
-    letters = {frozenset(d.letter for d in lanes.downloads if d.thread == t) for t in lanes.threads}
-    assert letters == {frozenset("J"), frozenset("R")}  # one lane every J page, one every R page
-    assert set(primitives_lab.lane_ends(lanes)) == set(lanes.threads)
-    assert "finished at" in capsys.readouterr().out
-    for image in (
-        primitives_lab.plot_versions(runs, fast_sites),
-        primitives_lab.plot_lanes(sliced),
-    ):
-        assert image.data.startswith(b"\x89PNG")
+def download_with_shutdown(sites, max_workers=5):
+    """The notebook's version with Queue.shutdown() (Python 3.13 and later)."""
+    work, results = queue.Queue(), []
+
+    def worker():
+        try:
+            while True:
+                results.append(download_site(work.get()))
+        except queue.ShutDown:
+            return
+
+    for url in sites:
+        work.put(url)
+    work.shutdown()
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(max_workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
 
 
-def test_exception_demo_threads_lose_results_the_executor_raises(fast_sites, capsys):
+def test_compare_runs_times_both_and_counts_results_in_place(fast_sites, capsys):
+    runs = ch08.compare_runs(threaded.download_all_sites, primitives.download_all_sites,
+                             copies=40, demo=fast_sites)  # fmt: skip
+    pool, hand = runs.values()
+    assert pool.done == hand.done == 80
+    out = capsys.readouterr().out
+    assert "the pool:  80 of 80" in out  # map keeps the order of sites
+    assert "times as long as the pool" in out and "the pool:  Downloaded 80 in" in out
+    assert ch08.in_place(pool) == 80 and ch08.returned_order(pool) == list(range(80))
+    assert sorted(ch08.returned_order(hand)) == list(range(80))
+    assert ch08.plot_order(runs).data.startswith(b"\x89PNG")
+
+
+def test_compare_failures_the_pool_raises_by_hand_loses(fast_sites, capsys):
     hook, before = threading.excepthook, threading.enumerate()
-    by_threads, by_executor = primitives_lab.exception_demo("Jython", copies=5, demo=fast_sites)
-    assert by_threads.raised is None
-    assert by_threads.returned is not None and by_threads.returned < by_threads.pages
-    assert by_threads.in_hook == ["HTTP 500"] * 5  # each J page ended a worker: 5 J, 5 workers
-    assert by_executor.raised.startswith("HTTPError") and by_executor.in_hook == []
-    assert by_threads.alive == by_executor.alive == 0
+    outcomes = ch08.compare_failures(
+        threaded.download_all_sites, primitives.download_all_sites, demo=fast_sites
+    )
+    pool, hand = outcomes.values()
+    assert isinstance(pool.raised, requests.HTTPError) and pool.in_hook == []
+    assert hand.raised is None and len(hand.in_hook) == ch08.WORKERS  # each worker died once
+    assert hand.tried < hand.pages and len(hand.returned) < hand.pages - 10
     assert threading.excepthook is hook
     assert fast_sites.sites["Jython"].profile.error_rate == 0.0
     out = capsys.readouterr()
-    assert "missing" in out.out and "raised HTTPError" in out.out
+    assert "HTTPError (HTTP 500)" in out.out and "without a word" in out.out
     assert "Traceback" not in out.err
-    assert not new_threads_end(before, seconds=0.5)
+    assert not new_threads_end(before, seconds=2)
 
 
-def test_the_failing_site_is_restored_after_an_error(fast_sites):
-    fast_sites.configure("Jython", error_rate=0.25)
-    with pytest.raises(RuntimeError), primitives_lab.failing("Jython", fast_sites):
-        assert fast_sites.sites["Jython"].profile.error_rate == 1.0
-        raise RuntimeError("in the block")
-    assert fast_sites.sites["Jython"].profile.error_rate == 0.25
+def test_compare_stops(fast_sites, capsys, monkeypatch):
+    runs = ch08.compare_stops(primitives.download_all_sites, download_with_shutdown,
+                              demo=fast_sites)  # fmt: skip
+    out = capsys.readouterr().out
+    assert all(run.done == 40 for run in runs.values())
+    assert out.count("threads still alive after: 0") == len(runs)
+    if ch08.HAS_SHUTDOWN:
+        assert list(runs) == ["stop markers", "Queue.shutdown()"]
+    else:
+        assert list(runs) == ["stop markers"] and "new in Python 3.13" in out
+    monkeypatch.setattr(ch08, "HAS_SHUTDOWN", False)  # what a 3.11 kernel prints
+    ch08.compare_stops(primitives.download_all_sites, None, copies=2, demo=fast_sites)
+    assert capsys.readouterr().out.count("\n") == 2  # one line, and the markers' row
 
 
-def test_check_markers():
-    assert primitives_lab.check_markers(5, max_workers=5).correct
-    assert "forever" in primitives_lab.check_markers(4, max_workers=5)
-    assert not primitives_lab.check_markers(6, max_workers=5).correct
-    assert not primitives_lab.check_markers(None).correct
+def test_a_call_that_hangs_is_left_after_the_limit(monkeypatch):
+    monkeypatch.setattr(ch08, "LIMIT", 0.3)
+    release = threading.Event()
+
+    def stuck(sites, max_workers=5):
+        release.wait(5)
+
+    try:
+        outcome = ch08.call_failing(stuck, ["http://127.0.0.1:9/"])
+        assert outcome.hung and "no return within" in outcome.caller_saw
+    finally:
+        release.set()
 
 
-def test_check_slices(fast_sites):
-    fast_sites.configure("Jython", latency=0.015)  # read by the check only: no request is sent
-
-    def halves(sites, n):
-        size = len(sites) // n
-        return [sites[i * size : (i + 1) * size] for i in range(n)]
-
-    assert primitives_lab.check_slices(halves, demo=fast_sites).correct
-    lessons_slices = primitives_lab.check_slices(
-        lambda s, n: [s[i::n] for i in range(n)], 2, fast_sites
+def test_check_raises_when_only_a_failure_hangs(monkeypatch):
+    """A worker that waits for ever once a page failed: one clear line, the kernel free."""
+    monkeypatch.setattr(ch08, "LIMIT", 1.0)
+    release = threading.Event()
+    namespace = {"__name__": "__main__", "release": release,
+                 "download_site": primitives.download_site}  # fmt: skip
+    exec(
+        "def download_or_raise(sites, max_workers=5):\n"
+        "    results = []\n"
+        "    for url in sites:\n"
+        "        try:\n"
+        "            results.append(download_site(url))\n"
+        "        except Exception:\n"
+        "            release.wait(5)\n"
+        "            raise\n"
+        "    return results\n",
+        namespace,
     )
-    assert not lessons_slices.correct and "the longest sets the time" in lessons_slices
-    assert "each of the 160" in primitives_lab.check_slices(
-        lambda s, n: [s[:10]] * n, 2, fast_sites
-    )
-    assert "raised" in primitives_lab.check_slices(lambda s, n: 1 / 0, 2, fast_sites)
-
-
-def test_check_caller_saw(fast_sites):
-    hook = threading.excepthook
-    assert primitives_lab.check_caller_saw(0, demo=fast_sites).correct
-    assert not primitives_lab.check_caller_saw(5, demo=fast_sites).correct
-    assert not primitives_lab.check_caller_saw(None, demo=fast_sites).correct
-    assert threading.excepthook is hook
-    assert fast_sites.sites["Jython"].profile.error_rate == 0.0
+    try:
+        verdict = ch08.check_raises(namespace["download_or_raise"])
+    finally:
+        release.set()
+    assert verdict.startswith("Not yet, because") and "had not returned after 1 s" in verdict
