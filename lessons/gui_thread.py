@@ -1,25 +1,27 @@
-"""The GUI-thread pattern: a button whose callback downloads, and one that hands it to a thread."""
+"""The GUI-thread pattern: only the UI thread touches widgets; a worker hands it its results."""
 
+import asyncio
 import threading
 
 import ipywidgets as widgets
 
-from .threaded import download_all_sites
+from lessons.threaded import download_all_sites
 
-BATCH = 20  # pages per call of download_all_sites: the bar moves and Stop is seen between calls
+BATCH = 20  # pages per call of download_all_sites: the bar moves, and Stop is seen, between calls
 
 
 class App:
-    """A Download button, a progress bar, and a counter you click to see whether the UI answers."""
+    """Download, Stop, a progress bar, and a Count button: does the app still answer?"""
 
     def __init__(self, sites, max_workers=5, download_all_sites=download_all_sites):
         self.sites, self.max_workers = sites, max_workers
-        self.download_all_sites = download_all_sites  # the lesson's, unless told otherwise
+        self.download_all_sites = download_all_sites
+        self.ui_loop = asyncio.get_running_loop()  # run by the UI thread: the kernel's own
         self.download_button = widgets.Button(description="Download")
         self.stop_button = widgets.Button(description="Stop")
         self.count_button = widgets.Button(description="Count")
-        self.progress = widgets.IntProgress(value=0, max=len(sites))
         self.count = widgets.Label("0 clicks")
+        self.progress = widgets.IntProgress(value=0, max=len(sites))
         self.clicks = 0
         self.download_button.on_click(self.download)
         self.stop_button.on_click(self.stop)
@@ -32,7 +34,7 @@ class App:
         self.count.value = f"{self.clicks} clicks"
 
     def stop(self, _button=None):
-        pass  # nothing to stop: while a download runs, this click waits for it
+        pass  # nothing to stop
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -48,20 +50,24 @@ class BlockingApp(App):
 class WorkerApp(App):
     worker = None
 
-    def download(self, _button=None):
+    def download(self, _button=None):  # on the UI thread
         if self.worker is not None and self.worker.is_alive():
-            return  # one download at a time: a click meanwhile does nothing
+            return  # one download at a time
+        self.progress.value = 0
         self.stopping = threading.Event()
         self.worker = threading.Thread(target=self.work, daemon=True)
-        self.worker.start()  # and the callback returns at once
+        self.worker.start()  # and return at once
 
-    def work(self):  # the worker thread: while it runs, the only one that sets the bar
-        self.progress.value = 0
+    def work(self):  # on the worker thread: it touches no widget
         for start in range(0, len(self.sites), BATCH):
             if self.stopping.is_set():
                 break
             self.download_all_sites(self.sites[start : start + BATCH], self.max_workers)
-            self.progress.value = min(start + BATCH, len(self.sites))
+            done = min(start + BATCH, len(self.sites))
+            self.ui_loop.call_soon_threadsafe(self.show_progress, done)
+
+    def show_progress(self, done):  # on the UI thread, when it is free
+        self.progress.value = done
 
     def stop(self, _button=None):
         if self.worker is not None:

@@ -1,9 +1,12 @@
 """The worker explorer: slide max_workers, press Run, and watch the threads on one redrawn figure.
 
-It follows the lesson's GUI-thread pattern: the downloads run in a background thread, so the
-notebook stays responsive; worker threads only append what they did to a list; and one thread,
-the explorer's own, turns that list into widget state (progress, marks, figure) ten times a
-second. Nothing is printed from a thread, so nothing lands in whatever cell runs at the time.
+The downloads run in a background thread, so the notebook stays responsive; worker threads only
+append what they did to a list; and one thread, the explorer's own, turns that list into widget
+state (progress, marks, figure) ten times a second. Unlike chapter 10's WorkerApp, that thread is
+not the kernel's: the explorer must show a run while a cell holds the kernel's thread (a cell
+that waits for it, or the in-process tests, which have no kernel loop). ipywidgets accepts that;
+in Tk or Qt it would hand each update to the UI thread. Nothing is printed from a thread, so
+nothing lands in whatever cell runs at the time.
 
 The "sites" choice gives the demo sites the "internet" profile set for one run (answers that vary,
 now and then a very slow one, a site that throttles); after the run they are as they were.

@@ -77,11 +77,11 @@ CELL_WATCH_JS = """(cell) => {
     new MutationObserver(() => {
         const text = output.innerText.trim();
         if (text === '') times.cleared = true;
-        else if (times.cleared && times.shown === null && text.includes('returned after'))
+        else if (times.cleared && times.shown === null && text.includes('Download: thread'))
             times.shown = performance.now();
     }).observe(output, {childList: true, subtree: true, characterData: true});
 }"""
-CELL = "gui_lab.show_calls(blocking)"
+CELL = "ch10.show_calls(blocking)"
 
 
 def cell_during_download(notebook) -> tuple[float, dict]:
