@@ -6,8 +6,7 @@ import signal
 
 import requests
 
-from .course.sites import TIMEOUT
-
+TIMEOUT = (3, 2)  # seconds to connect, seconds to wait for the answer
 session = None  # one per worker process, made by its initializer
 
 
@@ -18,16 +17,15 @@ def set_global_session():
 
 
 def download_site(url):
-    # No J or R here: the parent marks each page as its result comes back. A child has no
-    # recorder, and its print would land in whichever cell of the kernel runs at that moment.
+    # No J or R here: the parent marks each page as its result comes back.
     with session.get(url, timeout=TIMEOUT) as response:
         response.raise_for_status()
         return len(response.content)
 
 
 def download_all_sites(sites, max_workers=5):
-    # Never fork: a kernel has threads, and a forked child would inherit them half-way (and
-    # the demo sites' control socket). forkserver starts each worker from a clean process.
+    # Never fork from a kernel: it has threads, which a forked child inherits half-way.
+    # forkserver starts each worker from a clean process.
     context = multiprocessing.get_context("forkserver")
     with concurrent.futures.ProcessPoolExecutor(
         max_workers=max_workers, mp_context=context, initializer=set_global_session

@@ -9,6 +9,7 @@ import pytest
 from kernel_helpers import Kernel
 
 from lessons import processes
+from lessons.chapters import ch11
 from lessons.course import compare_lab
 from lessons.course.record import Recorder
 from lessons.course.record_processes import record_run_processes
@@ -60,3 +61,20 @@ def test_the_process_pool_works_from_a_kernel():
         assert kernel.value("len(__import__('multiprocessing').active_children())") == 0
     finally:
         kernel.shutdown()
+
+
+def test_a_cells_program_is_saved_reloaded_and_run_by_a_new_pool(fast_pages):
+    from test_asyncio import a_cell, body
+
+    source = body("processes")
+    kept = ch11.keep(a_cell(source, 101)["download_all_sites"])
+    assert kept.__name__ == "my_processes"
+    pages = fast_pages[:6]
+    first = record_run_processes(kept, pages, Recorder(), max_workers=2)
+    assert first.done == 6, first.summary()
+    edited = source.replace("return len(response.content)", "return -1")
+    again = ch11.keep(a_cell(edited, 102)["download_all_sites"])
+    assert again is kept  # the same module, reloaded
+    second = record_run_processes(again, pages, Recorder(), max_workers=2)
+    assert second.returned == [-1] * 6  # the new pool's children imported the edit
+    assert not multiprocessing.active_children()

@@ -13,14 +13,13 @@ from matplotlib.figure import Figure
 
 from .. import asynchronous, processes, threaded
 from . import contention, record_processes
-from .exercises import Verdict
 from .plotting import draw_elapsed, draw_timeline, figure_image
 from .program import record_run
 from .progress import progress
 from .record import Recorder, Run, print_mark
 from .record_async import record_run_async
 from .record_processes import record_run_processes
-from .runs import MAX_WORKERS, check_max_workers
+from .runs import check_max_workers
 from .scale import Sampler
 from .sites import demo_latency, demo_pages, latency_floor, start_demo_sites
 
@@ -49,13 +48,14 @@ class Measured:
     startup: float | None = None  # seconds for its pool to start, measured apart
 
 
-async def run_asyncio(max_workers: int = 5, sites=None, quiet: bool = False) -> Run:
-    """The asyncio program over the pages, recorded: `await` it in a cell (the kernel's loop
-    runs it). Prints J or R as pages arrive (not with quiet=True), then the lesson's last line."""
+async def run_asyncio(max_workers: int = 5, sites=None, quiet: bool = False, program=None) -> Run:
+    """The asyncio program (the package's, or `program`: a cell's function or a saved module)
+    over the pages, recorded: `await` it in a cell (the kernel's loop runs it). Prints J or R
+    as pages arrive (not with quiet=True), then the lesson's last line."""
     sites = sites if sites is not None else demo_pages()
     check_max_workers(max_workers, len(sites))
     recorder = Recorder(on_mark=None if quiet else print_mark)
-    run = await record_run_async(asynchronous, sites, recorder, "asyncio", max_workers)
+    run = await record_run_async(program or asynchronous, sites, recorder, "asyncio", max_workers)
     print(("" if quiet else "\n") + "\n".join(run.summary()))
     return run
 
@@ -72,35 +72,41 @@ def pool_startup(method: str, max_workers: int) -> float:
     return max(at for _, at in ready) - start - 0.1
 
 
-def measure(name: str, sites: list[str], max_workers: int) -> Measured:
-    """One recorded, quiet run of `name` ("threads", "processes"; asyncio: measure_async)."""
+def measure(name: str, sites: list[str], max_workers: int, program=None) -> Measured:
+    """One recorded, quiet run of `name` ("threads", "processes"; asyncio: measure_async):
+    the package's program, or `program`, a module saved from a cell."""
     with Sampler() as alive:
         if name == "threads":
-            run = record_run(threaded, sites, Recorder(), name, max_workers)
+            run = record_run(program or threaded, sites, Recorder(), name, max_workers)
         else:
-            run = record_run_processes(processes, sites, Recorder(), name, max_workers)
+            program = program or processes
+            run = record_run_processes(program, sites, Recorder(), name, max_workers)
     return Measured(run, alive.threads, alive.processes)
 
 
-async def measure_async(sites: list[str], max_workers: int) -> Measured:
+async def measure_async(sites: list[str], max_workers: int, program=None) -> Measured:
     with Sampler() as alive:
-        run = await record_run_async(asynchronous, sites, Recorder(), "asyncio", max_workers)
+        run = await record_run_async(
+            program or asynchronous, sites, Recorder(), "asyncio", max_workers
+        )
     return Measured(run, alive.threads, alive.processes)
 
 
-async def compare(max_workers: int = 10, demo=None) -> dict[str, Measured]:
+async def compare(max_workers: int = 10, demo=None, programs=None) -> dict[str, Measured]:
     """Threads, asyncio and a process pool over the same 160 pages, `max_workers` each; the
-    pool's start-up, and the same pool started the other way. Prints one table; `await` it."""
+    pool's start-up, and the same pool started the other way. Prints one table; `await` it.
+    `programs`: {"threads": ..., "asyncio": ..., "processes": ...} saved from cells."""
     demo = demo or start_demo_sites()
+    programs = programs or {}
     sites, measured = demo_pages(demo), {}
-    method = processes_method()
+    method = processes_method(programs.get("processes"))
     other = next(m for m in START_METHODS if m != method)
     with progress(4, "programs") as bar, contention.watch() as watched:
-        measured["threads"] = measure("threads", sites, max_workers)
+        measured["threads"] = measure("threads", sites, max_workers, programs.get("threads"))
         bar.step("threads")
-        measured["asyncio"] = await measure_async(sites, max_workers)
+        measured["asyncio"] = await measure_async(sites, max_workers, programs.get("asyncio"))
         bar.step("asyncio")
-        measured["processes"] = measure("processes", sites, max_workers)
+        measured["processes"] = measure("processes", sites, max_workers, programs.get("processes"))
         bar.step("processes")
         other_startup = pool_startup(other, max_workers)
         bar.step(f"{other} start-up")
@@ -131,12 +137,12 @@ def last_lane_start(run: Run) -> float:
     return max(first.values(), default=0.0)
 
 
-def processes_method() -> str:
-    """The start method lessons.processes uses, read from its source, not assumed."""
+def processes_method(program=None) -> str:
+    """The start method the process-pool program uses, read from its source, not assumed."""
     import inspect
 
-    source = inspect.getsource(processes.download_all_sites)
-    return next(m for m in START_METHODS if f'"{m}"' in source)
+    source = inspect.getsource((program or processes).download_all_sites)
+    return next((m for m in START_METHODS if f'"{m}"' in source), "forkserver")
 
 
 def plot_compare(measured: dict[str, Measured], demo=None) -> Image:
@@ -151,33 +157,6 @@ def plot_compare(measured: dict[str, Measured], demo=None) -> Image:
     ax.barh(names, startups, color="#888a85", hatch="//", label="process start-up")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2)  # below: no bar hidden
     return figure_image(figure)
-
-
-async def check_bound(answer, target: float = 0.4, demo=None) -> Verdict:
-    """Exercise 1: the least max_workers for which the asyncio program's floor over the 160
-    pages is `target` seconds or less; the check also runs it with your bound."""
-    if answer is None:
-        return Verdict("Not yet, because there is no answer: replace None with a whole number.")
-    if isinstance(answer, bool) or not isinstance(answer, int) or not 1 <= answer <= MAX_WORKERS:
-        return Verdict(
-            f"Not yet, because {answer!r} is not a whole number from 1 to {MAX_WORKERS}."
-        )
-    sites, latency = demo_pages(demo), demo_latency(demo)
-    right = next(n for n in range(1, len(sites) + 1)
-                 if latency_floor(len(sites), n, latency) <= target + 1e-9)  # fmt: skip
-    run = await record_run_async(asynchronous, sites, Recorder(), "asyncio", answer)
-    said = (f"with max_workers={answer} the floor is "
-            f"{latency_floor(len(sites), answer, latency):.2f} s, and the run took "
-            f"{run.elapsed:.2f} s")  # fmt: skip
-    if answer == right:
-        return Verdict(f"Correct: {said}; {right - 1} would need "
-                       f"{latency_floor(len(sites), right - 1, latency):.2f} s.")  # fmt: skip
-    if answer > right:
-        return Verdict(f"Not yet, because {said}: fast enough, but {right} would do. "
-                       "The least bound is the one to find.")  # fmt: skip
-    return Verdict(f"Not yet, because {said}, more than {target:.2f} s. Hint: each of the "
-                   f"max_workers slots takes ceil(160 / max_workers) pages, "
-                   f"{latency * 1000:.0f} ms each.")  # fmt: skip
 
 
 def plot_lanes(run: Run) -> Image:

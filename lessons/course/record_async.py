@@ -8,7 +8,7 @@ import types
 from collections.abc import Callable
 
 from .failures import NOT_TRIED, describe
-from .program import rebound
+from .program import as_program, rebound, silent
 from .record import _WAIT, Recorder, Run, _in_task
 from .sites import TIMEOUT
 
@@ -94,7 +94,7 @@ def wrap_async(recorder: Recorder, download_site: Callable) -> Callable:
 
 
 async def record_run_async(
-    program: types.ModuleType,
+    program,
     sites: list[str],
     recorder: Recorder,
     mode: str = "asyncio",
@@ -106,8 +106,14 @@ async def record_run_async(
     on the command line. Cancelled (Ctrl-C under asyncio.run, or the kernel's interrupt), it
     returns the Run so far, marked interrupted, once every request has ended.
     """
+    program = as_program(program)  # the package's module, a cell's function, or a kept module
+    download_site = program.download_site
+    if isinstance(download_site, types.FunctionType):  # the recorder shows J or R instead
+        download_site = rebound(download_site, print=silent)
     download_all_sites = rebound(
-        program.download_all_sites, download_site=wrap_async(recorder, program.download_site)
+        program.download_all_sites,
+        download_site=wrap_async(recorder, download_site),
+        print=silent,
     )
     interrupted, returned = False, None
     recorder.started = start = time.perf_counter()

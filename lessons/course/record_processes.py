@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
+import importlib
 import os
+import sys
 import time
 import types
 
@@ -43,10 +45,30 @@ def ready(_) -> tuple[int, float]:
     return os.getpid(), time.perf_counter()
 
 
+def boot(folder: str, module: str, initializer: str | None) -> None:
+    """Run first in each child of a pool whose program lives in a file outside the package (a
+    cell the course saved): import that file by name, then call the program's initializer."""
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    loaded = importlib.import_module(module)
+    if initializer:
+        getattr(loaded, initializer)()
+
+
+def saved_home(program: types.ModuleType) -> tuple[str, str] | None:
+    """(folder, module name) of a program saved from a cell; None for the package's own."""
+    if program.__name__.startswith("lessons") or not getattr(program, "__file__", None):
+        return None
+    return os.path.dirname(program.__file__), program.__name__
+
+
 class RecordedPool(concurrent.futures.ProcessPoolExecutor):
     """The program's ProcessPoolExecutor, whose map records each page as its result arrives."""
 
-    def __init__(self, *args, recorder: Recorder, **kwargs) -> None:
+    def __init__(self, *args, recorder: Recorder, home=None, **kwargs) -> None:
+        if home is not None:  # the children import the saved file before anything of it
+            first = kwargs.get("initializer")
+            kwargs["initializer"] = functools.partial(boot, *home, getattr(first, "__name__", None))
         super().__init__(*args, **kwargs)
         self.recorder = recorder
 
@@ -96,7 +118,8 @@ def record_run_processes(
 ) -> Run:
     """Run the process-pool program's download_all_sites with every page recorded by the
     parent; Ctrl-C (or the kernel's interrupt) ends it after the pages under way."""
-    pool = functools.partial(RecordedPool, recorder=recorder)
+    home = saved_home(program) if isinstance(program, types.ModuleType) else None
+    pool = functools.partial(RecordedPool, recorder=recorder, home=home)
     concurrent_ = types.SimpleNamespace(futures=types.SimpleNamespace(ProcessPoolExecutor=pool))
     download_all_sites = rebound(program.download_all_sites, concurrent=concurrent_)
     returned, elapsed, interrupted = timed_call(

@@ -19,7 +19,6 @@ import time
 from . import contention
 from .builds import missing_build, run_json, this_build
 from .builds import pythons as pythons_here
-from .exercises import Verdict
 from .progress import progress
 from .sites import start_demo_sites
 
@@ -62,14 +61,34 @@ class Sampler:
         self._thread.join()
 
 
-def child(mode: str, concurrent: int, urls: list[str], copies: int) -> dict:
-    """Run in the fresh Python: one unrecorded run of the lesson's program, and what it cost."""
-    from .record_async import describe_async  # noqa: F401  (import what the run imports)
+def load(mode: str, path: str | None = None):
+    """The program to run: the file a cell was saved to (`path`), else the package's own."""
+    if path:
+        import importlib.util
 
+        spec = importlib.util.spec_from_file_location(f"saved_{mode}", path)
+        program = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(program)
+        return program
     if mode == "threads":
         from .. import threaded as program
     else:
         from .. import asynchronous as program
+    return program
+
+
+def saved_file(program) -> str | None:
+    """The file of a program saved from a cell, which a fresh Python can load; None for the
+    package's own programs (the child imports those itself)."""
+    name = getattr(program, "__name__", "lessons")
+    return None if name.startswith("lessons") else getattr(program, "__file__", None)
+
+
+def child(mode: str, concurrent: int, urls: list[str], copies: int, path=None) -> dict:
+    """Run in the fresh Python: one unrecorded run of the program, and what it cost."""
+    from .record_async import describe_async  # noqa: F401  (import what the run imports)
+
+    program = load(mode, path)
     sites = urls * copies
     before, cpu = resident_kb(), time.process_time()
     with Sampler() as alive, contextlib.redirect_stdout(io.StringIO()):  # no J and R marks
@@ -92,19 +111,30 @@ def child(mode: str, concurrent: int, urls: list[str], copies: int) -> dict:
 
 
 def measure(
-    mode: str, pages: int = PAGES, concurrent: int = CONCURRENT, demo=None, python: str = ""
+    mode: str,
+    pages: int = PAGES,
+    concurrent: int = CONCURRENT,
+    demo=None,
+    python: str = "",
+    program=None,
 ) -> dict:
     """One variant in a fresh Python (this one's, or `python`) against this process's demo
-    sites; its JSON line, read."""
+    sites; its JSON line, read. `program`: a module saved from a cell (else the package's)."""
     demo = demo or start_demo_sites()
     urls = list(demo.urls.values())
     argv = ["-m", __name__, mode, str(concurrent), str(pages // len(urls)), *urls]
+    if saved_file(program):
+        argv += ["--program", saved_file(program)]
     return {"mode": mode} | run_json(python or sys.executable, argv, SECONDS)
 
 
-def compare_scale(pages: int = PAGES, concurrent: int = CONCURRENT, demo=None) -> dict:
+def compare_scale(
+    pages: int = PAGES, concurrent: int = CONCURRENT, demo=None, programs: dict | None = None
+) -> dict:
     """Threads against asyncio at `concurrent` requests at once, on each build this machine
-    offers: elapsed, CPU, peak memory, threads. The top-level keys are this kernel's build's."""
+    offers: elapsed, CPU, peak memory, threads. The top-level keys are this kernel's build's.
+    `programs`: {"threads": module, "asyncio": module} saved from cells (else the package's)."""
+    programs = programs or {}
     pythons = pythons_here()
     by_build: dict[str, dict] = {}
     with (
@@ -114,7 +144,9 @@ def compare_scale(pages: int = PAGES, concurrent: int = CONCURRENT, demo=None) -
         for label, python in pythons.items():
             by_build[label] = {}
             for mode in VARIANTS:
-                by_build[label][mode] = measure(mode, pages, concurrent, demo, python)
+                by_build[label][mode] = measure(
+                    mode, pages, concurrent, demo, python, programs.get(mode)
+                )
                 bar.step(f"{label}: {mode}")
     print(f"{pages} pages, {concurrent} requests at once (max_workers={concurrent}), "
           "each program in a fresh Python of each build:")  # fmt: skip
@@ -138,7 +170,8 @@ def compare_scale(pages: int = PAGES, concurrent: int = CONCURRENT, demo=None) -
 
 
 def scale_verdicts(by_build: dict) -> list[str]:
-    """Per build, which program finished first, and whether its CPU seconds explain it."""
+    """Per build, two lines: which program finished first, and what the threads' CPUs busy
+    mean on that build."""
     lines = []
     for label, rows in by_build.items():
         if any("error" in rows[mode] for mode in VARIANTS):
@@ -147,21 +180,21 @@ def scale_verdicts(by_build: dict) -> list[str]:
         first = min(VARIANTS, key=lambda mode: rows[mode]["elapsed"])
         other = next(mode for mode in VARIANTS if mode != first)
         a, b = rows[first], rows[other]
-        said = (
+        lines.append(
             f"{label}: {first} finished first ({a['elapsed']:.2f} s against "
-            f"{b['elapsed']:.2f} s) and used {a['cpu']:.2f} s of CPU against {b['cpu']:.2f} s"
+            f"{b['elapsed']:.2f} s), with {a['cpu']:.2f} s of CPU against {b['cpu']:.2f} s."
         )
         threads = rows["threads"]
         busy = threads["cpu"] / threads["elapsed"]
-        said += f"; the threads kept {busy:.2f} CPUs busy: "
+        said = f"{label}: the threads kept {busy:.2f} CPUs busy. "
         if busy > SPREAD:
-            said += "with no GIL, their Python work ran on several CPUs at once."
+            said += "With no GIL, their Python work ran on several CPUs at once."
         elif busy < 0.9:
-            said += "less than one CPU's worth, so they waited more than they worked here."
+            said += "Less than one CPU's worth: they waited more than they worked."
         elif threads.get("gil_enabled", True):
-            said += "one CPU's worth: with the GIL, one thread at a time ran Python code."
+            said += "One CPU's worth: with the GIL, one thread at a time ran Python code."
         else:
-            said += "one CPU's worth, though no GIL held them to one (the machine was busy?)."
+            said += "One CPU's worth, though no GIL held them to one (the machine was busy?)."
         lines.append(said)
     return lines
 
@@ -172,26 +205,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("concurrent", type=int)
     parser.add_argument("copies", type=int)
     parser.add_argument("urls", nargs="+")
+    parser.add_argument("--program", help="the file of a program saved from a cell")
     args = parser.parse_args(argv)
-    print(json.dumps(child(args.mode, args.concurrent, args.urls, args.copies)))
+    print(json.dumps(child(args.mode, args.concurrent, args.urls, args.copies, args.program)))
 
 
 if __name__ == "__main__":
     main()
-
-
-def check_faster(answer, results: dict | None = None, demo=None) -> Verdict:
-    """Exercise 2: at 1,000 requests at once, which finished the 2,000 pages first here,
-    "threads" or "asyncio"? `results`: the table's measurements (else measured now)."""
-    if answer not in VARIANTS:
-        return Verdict(f"Not yet, because the answer is {answer!r}: write \"threads\" or "
-                       "\"asyncio\" instead of None.")  # fmt: skip
-    if not results or any("error" in results.get(mode, {"error": 1}) for mode in VARIANTS):
-        results = {mode: measure(mode, demo=demo) for mode in VARIANTS}
-    if any("error" in results[mode] for mode in VARIANTS):
-        return Verdict("Not yet, because a run failed: run the table's cell again.")
-    faster = min(VARIANTS, key=lambda mode: results[mode]["elapsed"])
-    times = ", ".join(f"{m} {results[m]['elapsed']:.2f} s" for m in VARIANTS)
-    if answer == faster:
-        return Verdict(f"Correct: {times}.")
-    return Verdict(f"Not yet, because {times}. Hint: look at the CPU seconds beside each.")
