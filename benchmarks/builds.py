@@ -7,7 +7,7 @@ Python of that build measures:
   process of their own, shared by both builds): elapsed, ratio to the latency floor
   ceil(pages / workers) * latency, and the client's CPU per page;
 then chapter 05's counters (lessons.course.race_report: updates lost by the bare `+=` from 4
-threads, ns per update of it, under a Lock and on a `threading.local`) and chapter 11's CPU-bound
+threads, ns per update of it, under a Lock and on a `threading.local`) and chapter 12's CPU-bound
 comparison (lessons.course.cpu_builds) runs on each build. It asserts
 nothing: the figures are for reading. Target to report against: threads on the free-threaded
 build reach at least 1.8 times one after another with 2 CPUs.
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     table(results)
     counters(pythons, args.runs)
-    print("\nChapter 08's CPU-bound comparison, each build in fresh Pythons:")
+    print("\nChapter 12's CPU-bound comparison, each build in fresh Pythons:")
     cpu = cpu_builds.compare_builds(pythons=pythons)
     for label, rows in cpu["builds"].items():
         sync, two = rows["one after another"], rows["threads, 2 workers"]

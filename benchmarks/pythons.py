@@ -5,7 +5,7 @@ kernels of Python 3.14 and 3.15 (`python -m lessons kernel`), each in fresh proc
 - `python -m lessons threads --workers 5` and `--workers 160`: the "Downloaded 160 in N seconds"
   line, the fastest of `--runs`;
 - chapter 11's three programs over the 160 pages, 10 workers each (compare_lab.compare);
-- chapter 11's CPU-bound table (cpu_builds), with the interpreters' row where it runs;
+- chapter 12's CPU-bound table (cpu_builds), with the interpreters' row where it runs;
 - the downloads with threads and with interpreters, on 3.14 and newer (interpreters_lab).
 It asserts nothing: the figures are for reading.
 
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         print(done.stdout.strip() or done.stderr.strip().splitlines()[-1])
         print(f"({time.perf_counter() - started:.1f} s with the start-up)")
-    print("\nChapter 08's CPU-bound table, every Python:")
+    print("\nChapter 12's CPU-bound table, every Python:")
     cpu_builds.compare_builds(pythons=pythons, newer=False)
     for label, python in pythons.items():
         version = builds.interpreter_facts(python)

@@ -1,4 +1,4 @@
-"""Chapter 11, CPU-bound: the three versions, the process pool's children, the pickling trap."""
+"""Chapter 12, CPU-bound: the three versions, the process pool's children, the pickling trap."""
 
 import concurrent.futures
 import multiprocessing
@@ -142,7 +142,7 @@ def test_bad_worker_counts_give_a_clear_error(bad):
     with pytest.raises(ValueError, match="rounds"):
         cpu_builds.compare_builds(SMALL, rounds=bad)
     with pytest.raises(ValueError, match="max_workers"):
-        cpu_lab.check_processes_most(2, max_workers=bad)
+        cpu_lab.check_workers(bad, cpu_lab.MAX_PROCESSES, "max_workers")
 
 
 def test_the_lessons_own_functions_refuse_zero_workers():
@@ -150,52 +150,6 @@ def test_the_lessons_own_functions_refuse_zero_workers():
         cpu.find_sums_threads(SMALL, max_workers=0)
     with pytest.raises(ValueError):
         cpu.find_sums_processes(SMALL, max_workers=0)
-
-
-@pytest.mark.parametrize(
-    "check", [cpu_lab.check_threads_speedup, cpu_lab.check_processes_most], ids=["threads", "most"]
-)
-@pytest.mark.parametrize("answer", [None, "2", "two", True, -1, 0, float("nan")])
-def test_self_checks_say_not_yet_for_no_number(check, answer):
-    verdict = check(answer)
-    assert verdict.startswith("Not yet") and not verdict.correct
-
-
-def test_check_threads_speedup_against_the_measured_ratio(monkeypatch):
-    seconds = {cpu.find_sums: 1.0, cpu.find_sums_threads: 0.98}  # as here: no faster with threads
-
-    def timed(function, numbers, *args):
-        return None, seconds[function], 0.0
-
-    monkeypatch.setattr(cpu_lab, "_timed", timed)
-    assert cpu_lab.check_threads_speedup(1).correct
-    assert cpu_lab.check_threads_speedup(1.1).correct
-    wrong = cpu_lab.check_threads_speedup(2)
-    assert wrong.startswith("Not yet") and "1.02 times" in wrong
-    seconds[cpu.find_sums_threads] = 0.5  # a free-threaded build could: the check follows it
-    assert cpu_lab.check_threads_speedup(2).correct
-
-
-def test_check_threads_speedup_reads_the_tables_row_for_this_build():
-    rows = {"one after another": {"elapsed": 1.0}, "threads, 2 workers": {"elapsed": 0.5}}
-    table = {"builds": {builds.this_build().name: rows, "9.9 (other)": {}}}
-    said = cpu_lab.check_threads_speedup(2, table)
-    assert said.correct and "2.00 times as fast as one after another in the table above" in said
-    assert not cpu_lab.check_threads_speedup(1, table).correct
-
-
-def test_check_threads_speedup_runs_for_real():
-    verdict = cpu_lab.check_threads_speedup(1.0, numbers=SMALL)
-    assert verdict.startswith(("Correct", "Not yet")) and "times as fast" in verdict
-
-
-def test_check_processes_most():
-    cpus = cpu_lab.usable_cpus()
-    assert cpu_lab.check_processes_most(min(4, cpus), max_workers=4).correct
-    assert cpu_lab.check_processes_most(1, max_workers=1).correct
-    if cpus < 4:
-        wrong = cpu_lab.check_processes_most(4, max_workers=4)
-        assert wrong.startswith("Not yet") and f"{cpus} usable CPUs" in wrong
 
 
 def test_a_pool_child_imports_no_plots_widgets_or_requests():
@@ -231,3 +185,43 @@ def test_interpreter_on_a_free_threaded_build(monkeypatch, capsys):
     facts = cpu_lab.interpreter()
     assert facts["free_threaded_build"] is True and facts["gil_enabled"] is False
     assert "a free-threaded build; the GIL is off" in capsys.readouterr().out
+
+
+# ---- chapter 12: the learner's module, reloaded; its checks' bad inputs ------------------------
+
+
+def test_an_edit_of_the_same_size_within_the_second_is_reloaded(tmp_path, monkeypatch):
+    from lessons.chapters import ch12
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    source = tmp_path / "my_edit.py"
+    source.write_text("ANSWER = 1\n")
+    import my_edit
+
+    source.write_text("ANSWER = 2\n")  # same size, same second: the .pyc would look current
+    assert ch12.reload(my_edit).ANSWER == 2
+    with pytest.raises(TypeError, match="not a module"):
+        ch12.reload("my_edit")
+
+
+def test_the_checks_say_not_yet_to_what_is_not_a_function_or_a_module():
+    from lessons.chapters import ch12
+
+    assert ch12.check_chunks(None).startswith("Not yet, because None is not a function")
+    assert ch12.check_primes(None).startswith("Not yet, because None is not a module")
+    said = ch12.check_primes(cpu)  # a module, without the exercise's names
+    assert "has no count_primes and count_primes_processes" in said
+
+
+def test_a_function_that_hangs_or_raises_is_a_not_yet_in_bounded_time(monkeypatch):
+    from lessons.chapters import ch12
+
+    monkeypatch.setattr(ch12, "SECONDS", 0.5)
+    started = time.perf_counter()
+    said = ch12.check_chunks(lambda numbers, max_workers: time.sleep(3))
+    assert "did not return within 0.5 s" in said and time.perf_counter() - started < 2.5
+
+    def broken(numbers, max_workers):
+        raise ValueError("no chunks")
+
+    assert "broken raised ValueError: no chunks" in ch12.check_chunks(broken)

@@ -1,14 +1,17 @@
-"""Chapter 11's CPU-bound work on each build: every program in a fresh Python of each build.
+"""Chapter 12's CPU-bound work on each build: every program in a fresh Python of each build.
 
-The kernel asks `builds.pythons()` which builds this machine offers (its own, and the other one
-when `python -m lessons free-threaded` has added it), and runs each program in a fresh process of
-each (`python -m lessons.course.cpu_builds PROGRAM WORKERS ROUNDS NUMBERS`), which prints one line
-of JSON. A fresh process is fair to both builds: its memory and threads are the program's own.
+The kernel asks `builds.pythons()` which builds this machine offers, and runs each program in a
+fresh process of each (`python -c "...main(...)" PROGRAM WORKERS ROUNDS NUMBERS MODULE`), which
+prints one line of JSON. MODULE is the learner's (chapter 12 writes it with
+%%writefile), found through PYTHONPATH: so do its pool's children and a 3.14 interpreter pool.
 """
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import json
+import os
 import sys
 import time
 
@@ -28,7 +31,6 @@ from .progress import progress
 PROGRAMS = {
     "one after another": ("sync", 1),
     "threads, 2 workers": ("threads", 2),
-    "threads, 4 workers": ("threads", 4),
     "processes, 2 workers": ("processes", 2),
     "interpreters, 2 workers": ("interpreters", 2),  # Python 3.14 and newer
 }
@@ -36,6 +38,9 @@ INTERPRETERS = "interpreters, 2 workers"
 # A newer Python found beyond the kernel's builds runs only these: enough for the interpreters'
 # speed-up, against one after another and threads on the same interpreter.
 NEWER_PROGRAMS = ("one after another", "threads, 2 workers", INTERPRETERS)
+# `-c`, not `-m`: a spawned pool child re-imports a `-m` main module (this one, and the course's
+# modules it imports) before its first task; the learner's program would not pay that.
+CHILD = ["-c", f"import sys; from {__name__} import main; main(sys.argv[1:])"]
 SECONDS = 120  # a program that takes longer than this is stopped, and says so
 SPREAD = 1.3  # CPUs busy at or above this: the threads' Python ran on several CPUs at once
 BUSY = 0.9  # one thread below this share of a CPU: something else had the CPU meanwhile
@@ -43,13 +48,13 @@ NOTICED = 0.05  # a difference of CPU time below 5% is within what runs differ b
 SAME = 1.15  # a speed-up up to this is "as fast": runs differ by that much on a quiet machine
 
 
-def child(program: str, workers: int, rounds: int, numbers: list[int]) -> dict:
+def child(program: str, workers: int, rounds: int, numbers: list[int], module=cpu) -> dict:
     """Run in the fresh Python: `rounds` runs of one program, the fastest kept, and its costs."""
     from .scale import Sampler, resident_kb
 
-    function = {"sync": cpu.find_sums, "threads": cpu.find_sums_threads}
-    function["processes"] = cpu.find_sums_processes
-    function["interpreters"] = cpu.find_sums_interpreters
+    function = {"sync": module.find_sums, "threads": module.find_sums_threads}
+    function["processes"] = module.find_sums_processes
+    function["interpreters"] = getattr(module, "find_sums_interpreters", None)
     args = () if program == "sync" else (workers,)
     best = None
     with Sampler(every=0.02) as alive:  # rarely: its own wake-ups take the GIL
@@ -81,9 +86,10 @@ def _startup(program: str, workers: int) -> float:
 
 
 def compare_builds(
-    numbers=None, rounds: int = ROUNDS, pythons: dict | None = None, newer=None
+    numbers=None, rounds: int = ROUNDS, pythons: dict | None = None, newer=None, module=cpu
 ) -> dict:
-    """Each program on each build, each in a fresh Python; print the table and what it means."""
+    """Each program on each build, each in a fresh Python; print the table and what it means.
+    `module` holds the programs (the learner's, in chapter 12): each fresh Python imports it."""
     numbers = list(NUMBERS if numbers is None else numbers)
     rounds = check_workers(rounds, 5, "rounds")
     pythons = builds.pythons() if pythons is None else pythons
@@ -97,15 +103,18 @@ def compare_builds(
     with (
         progress(runs, "CPU-bound runs, each in a fresh Python") as bar,
         contention.watch() as watched,
+        _importable(module),
     ):
         for label, python in pythons.items():
             by_build[label] = {}
             for name in plan[label]:
                 program, workers = PROGRAMS[name]
-                argv = ["-m", __name__, program, str(workers), str(rounds), json.dumps(numbers)]
+                argv = [*CHILD, program, str(workers), str(rounds), json.dumps(numbers)]
+                argv.append(module.__name__)
                 by_build[label][name] = builds.run_json(python, argv, SECONDS)
                 bar.step(f"{label}: {name}")
     results = {"builds": by_build, "this": builds.this_build().name, "rounds": rounds}
+    results["module"] = module.__name__
     results |= {"numbers": len(numbers), "steps": sum(numbers), "cpus": builds.usable_cpus()}
     results["missing"] = builds.missing_build(pythons)
     ran = any(INTERPRETERS in rows for rows in by_build.values())
@@ -120,6 +129,23 @@ def compare_builds(
     for line in verdicts(results):
         print(line)
     return results
+
+
+@contextlib.contextmanager
+def _importable(module):
+    """PYTHONPATH names the module's folder while the fresh Pythons start (then as it was)."""
+    before = os.environ.get("PYTHONPATH")
+    folder = os.path.dirname(os.path.abspath(module.__file__))
+    if module.__name__.startswith("lessons."):
+        folder = ""  # the package is installed in every build's environment
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (folder, before) if p)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = before
 
 
 def _programs(python: str) -> tuple[str, ...]:
@@ -143,11 +169,12 @@ def _check_sums(by_build: dict) -> None:
 
 
 def print_table(results: dict) -> None:
+    kept = "one run each" if results["rounds"] == 1 else f"the fastest of {results['rounds']}"
     print(
-        f"cpu_bound over {results['numbers']} numbers ({results['steps']:,} loop steps in all), "
-        f"{results['cpus']} usable CPUs; each program in a fresh Python of each build, the "
-        f"fastest of {results['rounds']} runs."
+        f"cpu_bound of {results.get('module', cpu.__name__)} over {results['numbers']} numbers, "
+        f"{results['steps']:,} loop steps in all. {results['cpus']} usable CPUs."
     )
+    print(f"Each program ran in a fresh Python of each build, {kept}.")
     print(
         f"{'build':<22} {'program':<23} {'elapsed':>8} {'speed-up':>9} {'CPU time':>9} "
         f"{'CPUs busy':>9} {'peak memory':>11} {'threads':>7}"
@@ -159,11 +186,8 @@ def print_table(results: dict) -> None:
                 print(f"{label:<22} {name:<23} {r['error']}")
                 continue
             print(f"{label:<22} {name:<23} {costs(r, sync)} {r['threads']:7}")
-    print(
-        "CPUs busy = CPU time / elapsed (the process and its pool's children): how many CPUs "
-        "worked at once, on average. Peak memory: the program's own process, not its pool's; "
-        "threads: the most alive at once, the main thread included."
-    )
+    print("CPUs busy = CPU time / elapsed: how many CPUs worked at once, on average.")
+    print("Peak memory is the program's own process. Threads: the most alive at once.")
 
 
 def costs(r: dict, baseline: float | None) -> str:
@@ -177,8 +201,8 @@ def costs(r: dict, baseline: float | None) -> str:
 
 
 def verdicts(results: dict) -> list[str]:
-    """What the table means, in sentences, from its own numbers: one per build, then the cost of
-    the free-threaded build on one thread, or the line that says how to add the other build."""
+    """What the table means, from its own numbers: one entry per build (its lines joined by
+    newlines), then the cost of the free-threaded build on one thread, or how to add a build."""
     lines = []
     for label, rows in results["builds"].items():
         sync, two = rows["one after another"], rows["threads, 2 workers"]
@@ -186,47 +210,32 @@ def verdicts(results: dict) -> list[str]:
             lines.append(f"{label}: a run failed, so nothing is concluded for it; run it again.")
             continue
         ratio, busy = sync["elapsed"] / two["elapsed"], two["cpu"] / two["elapsed"]
-        said = f"{label}: 2 threads ran {ratio:.2f} times as fast as one after another"
-        said += f", {busy:.2f} CPUs busy"
-        if two["gil_enabled"] and ratio > SAME:
-            said += (
-                f": the GIL is on, so the threads ran Python one at a time (CPUs busy near one); "
-                f"the gain comes from the run one after another being slowed by other work on "
-                f"this machine (it used {sync['cpu']:.2f} s of CPU, the threads "
-                f"{two['cpu']:.2f} s, for the same sums): run the cell again when it is quiet."
-            )
-        elif two["gil_enabled"]:
-            said += (
-                ": the GIL is on, so one thread at a time runs Python code, and threads do not "
-                "speed up this work."
-            )
+        said = [f"{label}: 2 threads ran {ratio:.2f} times as fast as one after another."]
+        said.append(f"  The threads kept {busy:.2f} CPUs busy, on average.")
+        if two["gil_enabled"]:
+            said.append("  The GIL is on: one thread at a time ran Python code.")
+            if ratio > SAME:
+                said.append("  Any gain came from other work slowing the run one after another.")
         elif busy >= SPREAD:
-            said += ": no GIL, so both threads ran Python code at once, on two CPUs."
+            said.append("  No GIL: both threads ran Python code at once, on two CPUs.")
             if ratio > 2 * (1 + NOTICED):  # two threads cannot do more than two CPUs can
-                said = said[:-1] + (
-                    f"; more than two CPUs can give, because the run one after another was "
-                    f"slowed by other work ({sync['cpu'] / sync['elapsed']:.2f} of a CPU)."
-                )
+                said.append("  More than two CPUs give: other work slowed one after another.")
         else:
-            said += (
-                ": no GIL, yet the threads did not spread over two CPUs in this run (the "
-                "machine gave this process less than two, or is busy elsewhere)."
-            )
+            said.append("  No GIL, yet the threads did not spread over two CPUs in this run.")
+            said.append("  This process had less than two CPUs, or the machine was busy.")
         processes = rows.get("processes, 2 workers", {"error": "not run"})
         if "error" not in processes:
-            said += (
-                f" 2 processes: {sync['elapsed'] / processes['elapsed']:.2f} times as fast, "
+            said.append(
+                f"  2 processes: {sync['elapsed'] / processes['elapsed']:.2f} times as fast, "
                 f"{processes['startup']:.2f} s of it the pool's start-up."
             )
         interpreters = rows.get(INTERPRETERS, {"error": "not run"})
         if "error" not in interpreters:
             speedup = sync["elapsed"] / interpreters["elapsed"]
             busy = interpreters["cpu"] / interpreters["elapsed"]
-            said += (
-                f" 2 interpreters: {speedup:.2f} times as fast, {busy:.2f} CPUs busy (each has "
-                f"its own GIL), {interpreters['startup']:.2f} s of it the pool's start-up."
-            )
-        lines.append(said)
+            said.append(f"  2 interpreters: {speedup:.2f} times as fast, {busy:.2f} CPUs busy.")
+            said.append(f"  Each has its own GIL; {interpreters['startup']:.2f} s was start-up.")
+        lines.append("\n".join(said))
     lines += _single_thread_cost(results["builds"])
     for line in (results.get("missing"), results.get("no_interpreters")):
         if line:
@@ -248,60 +257,25 @@ def _single_thread_cost(by_build: dict) -> list[str]:
     change = free["cpu"] / standard["cpu"] - 1
     said = (
         f"One thread, one after another: the free-threaded build used {free['cpu']:.2f} s of "
-        f"CPU, the standard {standard['cpu']:.2f} s, so on a single thread it is "
+        f"CPU, the standard {standard['cpu']:.2f} s."
     )
     if change > NOTICED:
-        said += f"{change:.0%} slower here: the price of running without a GIL."
+        said += f"\n  On one thread it is {change:.0%} slower here: the price of having no GIL."
     elif change < -NOTICED:
-        said += f"{-change:.0%} faster here: no price for running without a GIL in this run."
+        said += f"\n  On one thread it is {-change:.0%} faster here: no price in this run."
     else:
-        said += "as fast within a few percent here: no price to see in this run."
+        said += "\n  On one thread it is as fast within a few percent: no price in this run."
     busy = min(r["cpu"] / r["elapsed"] for r in (free, standard))
     if busy < BUSY:
-        said += (
-            f" (The machine was busy: one after another had only {busy:.2f} of a CPU, so "
-            "every time in this table is stretched; run the cell again when it is quiet.)"
-        )
+        said += f"\n  The machine was busy: one after another had only {busy:.2f} of a CPU."
     return [said]
 
 
-def plot_builds(results: dict):
-    """Elapsed time of each program on each build, as bars; a pool's start-up drawn apart."""
-    from matplotlib.figure import Figure
-
-    from .plotting import figure_image
-
-    colors = ["#3465a4", "#73d216", "#75507b"]
-    names, work, startup, labels, shade = [], [], [], [], []
-    for index, (label, rows) in enumerate(results["builds"].items()):
-        sync = rows["one after another"].get("elapsed")
-        for name, r in rows.items():
-            if "error" in r:
-                continue
-            names.append(f"{label}: {name}")
-            startup.append(r["startup"])
-            work.append(max(r["elapsed"] - r["startup"], 0.0))
-            labels.append(
-                f"{r['elapsed']:.2f} s" + (f", {sync / r['elapsed']:.2f} x" if sync else "")
-            )
-            shade.append(colors[index % len(colors)])
-    figure = Figure(figsize=(8.5, 0.45 * len(names) + 1.4), dpi=90, layout="constrained")
-    ax = figure.add_subplot()
-    ax.barh(names, startup, color="#f0a30a", label="process pool start-up (measured apart)")
-    bars = ax.barh(names, work, left=startup, color=shade)
-    ax.bar_label(bars, labels, padding=3)
-    ax.invert_yaxis()
-    ax.margins(x=0.3)
-    ax.set_xlabel("seconds for the same sums (speed-up over one after another)")
-    ax.set_title(f"CPU-bound work on {results['cpus']} usable CPUs, each build in its own colour")
-    figure.legend(loc="outside lower center", fontsize="small")
-    return figure_image(figure)
-
-
 def main(argv: list[str] | None = None) -> None:
-    program, workers, rounds, numbers = argv if argv is not None else sys.argv[1:]
+    program, workers, rounds, numbers, *name = argv if argv is not None else sys.argv[1:]
+    module = importlib.import_module(name[0] if name else cpu.__name__)
     started = time.perf_counter()
-    result = child(program, int(workers), int(rounds), json.loads(numbers))
+    result = child(program, int(workers), int(rounds), json.loads(numbers), module)
     print(json.dumps(result | {"child_seconds": time.perf_counter() - started}))
 
 
