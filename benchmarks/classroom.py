@@ -3,12 +3,12 @@
 For each N, the hub starts on 127.0.0.1 with N learners, spawns their servers through its REST API
 all at once, and each learner runs, in kernels of their own server (the Jupyter server's kernel
 API, as a browser would), chapter 02 (the two programs, then the explorer's run), chapter 07
-(the sweep and the rest), then chapter 11 (the comparisons, the 2,000 pages, the CPU-bound
-table), all starting within a second. Everything is stopped at the end, even on failure. It
-prints, per N: spawn time, each chapter's run time, errors, peak memory per learner (server,
-kernels, demo sites, pools: RSS, and PSS which shares out what processes share) and in all, and
-the figures the learners measured (02's speed-up, 05's best worker count, 08's CPU speed-ups),
-median and range, next to one learner alone. It asserts nothing.
+(the sweep and the rest), chapter 11 (the three programs, the 2,000 pages), then chapter 12
+(the CPU-bound table), all starting within a second. Everything is stopped at the end, even on
+failure. It prints, per N: spawn time, each chapter's run time, errors, peak memory per learner
+(server, kernels, demo sites, pools: RSS, and PSS which shares out what processes share) and
+in all, and the figures the learners measured (02's speed-up, 07's best worker count, 12's CPU
+speed-ups), median and range, next to one learner alone. It asserts nothing.
 
     python benchmarks/classroom.py [--learners 1 5 10 20 30] [--json results.json]
 """
@@ -34,7 +34,7 @@ NOTEBOOKS = ROOT / "notebooks"
 FIGURES = {  # what the table shows of each chapter's figures
     "02": ("speedup", "explorer_speedup"),
     "07": ("best_workers",),
-    "11": ("threads_2", "processes_2", "one_cpu_share"),
+    "12": ("threads_2", "processes_2", "one_cpu_share"),
 }
 
 
@@ -66,7 +66,7 @@ def report(result: dict) -> None:
         seconds = [learner[index]["seconds"] for learner in runs.values()]
         figures = {
             name: spread([learner[index]["figures"].get(name) for learner in runs.values()])
-            for name in FIGURES[chapter]
+            for name in FIGURES.get(chapter, ())
         }
         shown = ", ".join(f"{name} {value}" for name, value in figures.items())
         print(f"chapter {chapter}: run {spread(seconds)} s; {shown}")

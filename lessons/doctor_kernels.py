@@ -98,7 +98,7 @@ def check_other_kernels() -> list[Row]:
         free += [name] if rows[-1].result == "ok" and "GIL off" in rows[-1].found else []
         rows[-1].seconds = time.perf_counter() - started
     if not free:
-        found = "no kernel runs without a GIL: chapters 05 and 11 show only the standard build"
+        found = "no kernel runs without a GIL: chapters 05, 11 and 12 show only the standard build"
         rows.append(Row("free-threaded", "note", found, f"{REPAIR} adds one"))
     return rows
 

@@ -81,7 +81,7 @@ def check_room(learners: int) -> Row:
             f"{found}; above {quiet} ({QUIET_PER_CPU:g} a CPU) the chapters' timings are the "
             "room's, not the threads' (chapter 02's speed-up was 3.59 with 5 learners a CPU, "
             "4.81 alone), and their cells print a caution",
-            "run the timing cells in turns (chapter 11's CPU comparison first), or read the "
+            "run the timing cells in turns (chapter 12's CPU comparison first), or read the "
             "caution aloud",
         )
     short = "not enough memory" if room_memory < room_cpus else "too few CPUs"

@@ -126,7 +126,7 @@ def copy_widget_manager(into: Path) -> None:
 
 
 def kernels_ready(kernel: str) -> str:
-    """The doctor's kernel checks: the chapters run on `kernel`, and chapters 05 and 11 also
+    """The doctor's kernel checks: the chapters run on `kernel`, and chapters 05, 11 and 12 also
     run the other build through the free-threaded kernel's Python. A page must not show a run
     that failed because a kernel is broken (say, its `lessons` is another, removed checkout)."""
     from . import doctor_kernels

@@ -31,7 +31,7 @@ FILES = [
 NEWER_FILES = [*FILES, "test_asyncio.py", "test_learner_code.py", "test_newer.py"]
 # Of the answer key, the chapters whose answers depend on the build: the rest measure I/O
 # timings, already proven on every kernel by the notebooks and the files above.
-SELECT = {"test_answers.py": "ch04 or ch05 or ch07 or ch11"}
+SELECT = {"test_answers.py": "ch04 or ch05 or ch07 or ch11 or ch12"}
 TOOLS = ["pytest", "pytest-timeout"]  # pure Python: the same versions as constraints.txt
 FILE_SECONDS = 400
 

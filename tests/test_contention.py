@@ -132,7 +132,7 @@ def test_a_watch_inside_a_watch_counts_neither_sampler(monkeypatch):
 
 
 def test_the_cpu_table_is_cautioned_by_its_own_single_thread_row(capsys):
-    """Chapter 11's CPU-bound table under load: its one-after-another row took longer than its
+    """Chapter 12's CPU-bound table under load: its one-after-another row took longer than its
     CPU time, and the caution says about how much."""
     with load(cpus_load()):
         results = cpu_builds.compare_builds(

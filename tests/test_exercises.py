@@ -18,8 +18,10 @@ import importlib
 import itertools
 import json
 import linecache
+import os
 import pathlib
 import sys
+import tempfile
 import textwrap
 import threading
 import time
@@ -109,6 +111,19 @@ def cell_file(name: str, source: str) -> str:
     return filename
 
 
+WRITTEN = tempfile.mkdtemp(prefix="cells-")  # %%writefile cells write here, first on sys.path
+sys.path.insert(0, WRITTEN)
+LESSON_FILES: dict[str, str] = {}  # what the notebooks' %%writefile cells write: path -> text
+
+
+def written(source: str) -> tuple[str, str] | None:
+    """(path in WRITTEN, text) of a `%%writefile NAME` cell; None for any other cell."""
+    first, _, rest = source.lstrip("\n").partition("\n")
+    if not first.startswith("%%writefile"):
+        return None
+    return os.path.join(WRITTEN, first.split()[-1]), rest
+
+
 def lesson_code(chapter: str) -> tuple[list, list[Exercise]]:
     """The notebook's code cells, compiled, keeping only what defines names: imports, functions,
     classes, and assignments that call none of the course's runs (nor use what those made).
@@ -122,7 +137,15 @@ def lesson_code(chapter: str) -> tuple[list, list[Exercise]]:
         if cell["cell_type"] != "code":
             continue
         source = "".join(cell["source"])
-        tree = ast.parse(source)
+        if file := written(source):  # written once, here, and again after each test
+            LESSON_FILES[file[0]] = file[1]
+            pathlib.Path(file[0]).write_text(file[1])
+            importlib.invalidate_caches()  # the folder's listing may be cached from this second
+            continue
+        if source.lstrip().startswith("%%"):  # another cell magic: not Python
+            continue
+        flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT  # a cell may await
+        tree = compile(source, f"<{chapter} cell {number}>", "exec", flags=flags)
         kept = []
         for index, statement in enumerate(tree.body):
             exercise = check_call(statement)
@@ -130,7 +153,8 @@ def lesson_code(chapter: str) -> tuple[list, list[Exercise]]:
                 assert index == len(tree.body) - 1, f"{exercise}: the check is not the last line"
                 exercises.append(exercise)
             elif isinstance(
-                statement, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.ClassDef)
+                statement,
+                (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef),
             ) or (
                 isinstance(statement, (ast.Assign, ast.AnnAssign))
                 and not calls_the_course(statement)
@@ -162,6 +186,10 @@ def learner_function(exercise: Exercise, source: str):
     chapter's namespace after the lesson's cells, as a kernel runs an edited cell."""
     namespace = notebook_namespace(exercise.chapter)
     source = textwrap.dedent(source)
+    if file := written(source):  # the learner's %%writefile cell: the file as they wrote it
+        pathlib.Path(file[0]).write_text(file[1])
+        importlib.invalidate_caches()
+        source = ""
     exec(compile(source, cell_file(f"learner cell {next(CELLS)}", source), "exec"), namespace)
     return namespace[exercise.function]
 
@@ -208,6 +236,15 @@ def no_threads_left(demo_sites):
         if not left:
             return
         left[0].join(timeout=0.1)
+
+
+@pytest.fixture(autouse=True)
+def lesson_files_as_the_notebooks_write_them():
+    """A learner's %%writefile cell replaced a file that the notebook's cell writes: put the
+    notebook's back for the next test."""
+    yield
+    for path, text in LESSON_FILES.items():
+        pathlib.Path(path).write_text(text)
 
 
 # ---- the notebooks' exercises -------------------------------------------------------------------

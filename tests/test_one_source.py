@@ -25,6 +25,10 @@ EXPECTED = {
     "04_race_conditions.ipynb": {"races"},
     "06_one_session_per_thread.ipynb": {"threaded"},
     "07_how_many_threads.ipynb": {"threaded"},
+    "08_primitives.ipynb": {"threaded", "primitives"},
+    "10_gui_thread.ipynb": {"gui_thread"},
+    "11_waiting.ipynb": {"threaded", "asynchronous", "processes"},
+    "12_computing.ipynb": {"cpu"},
 }
 
 
@@ -47,9 +51,10 @@ def lesson_cells(notebook: pathlib.Path) -> dict[str, list[str]]:
     for cell in json.loads(notebook.read_text())["cells"]:
         for tag in cell.get("metadata", {}).get("tags", []):
             if tag.startswith("lesson:"):
-                found.setdefault(tag.removeprefix("lesson:"), []).extend(
-                    lines("".join(cell["source"]))
-                )
+                held = lines("".join(cell["source"]))
+                if held and held[0].startswith("%%writefile"):  # the cell writes the module
+                    held = held[1:]
+                found.setdefault(tag.removeprefix("lesson:"), []).extend(held)
     return found
 
 

@@ -9,8 +9,6 @@ from .program import as_program
 from .runs import run
 from .sites import demo_pages, origin, start_demo_sites
 
-TOLERANCE = 0.15  # an estimate within 15% of the measured time is correct (chapters 07 to 10)
-
 
 class Verdict(str):
     """The answer of a self-check: shown as its text; `.correct` tells whether it is right."""
@@ -26,15 +24,6 @@ class Verdict(str):
 def not_yet(because: str, hint: str = "") -> Verdict:
     """ "Not yet, because ...", and a hint on the next line of thought."""
     return Verdict(f"Not yet, because {because}." + (f" Hint: {hint}" if hint else ""))
-
-
-def _not_a_number(answer) -> str | None:
-    """For the checks that still ask for a number (chapters 07 to 10)."""
-    if answer is None:
-        return "Not yet, because there is no answer: replace None with a number of seconds."
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)) or answer <= 0:
-        return f"Not yet, because {answer!r} is not a number of seconds above 0."
-    return None
 
 
 def attempt(

@@ -48,10 +48,11 @@ CHAPTERS = {
         f"print({FIGURES_MARK!r} + json.dumps({{'best_workers': best.workers, "
         "'best_elapsed': best.run.elapsed}))",
     ),
-    "11": (
-        "11_threads_asyncio_processes.ipynb",
+    "11": ("11_waiting.ipynb", f"print({FIGURES_MARK!r} + '{{}}')"),
+    "12": (
+        "12_computing.ipynb",
         "import json\n"
-        "rows = cpu_results['builds'][cpu_results['this']]\n"
+        "rows = table['builds'][table['this']]\n"
         "one = rows['one after another'].get('elapsed')\n"
         "speed = {name: one / r['elapsed'] for name, r in rows.items() if one and 'elapsed' in r}\n"
         f"print({FIGURES_MARK!r} + json.dumps({{'threads_2': speed.get('threads, 2 workers'), "

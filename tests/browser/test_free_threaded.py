@@ -16,7 +16,7 @@ from .test_jupyterlab import (  # noqa: F401 (collected here, on this module's n
 )
 
 pytestmark = pytest.mark.timeout(600)
-CHAPTERS = [path for path in NOTEBOOKS if path.name[:2] in ("02", "04", "05", "11")]
+CHAPTERS = [path for path in NOTEBOOKS if path.name[:2] in ("02", "04", "05", "11", "12")]
 
 
 @pytest.fixture(scope="module", params=CHAPTERS, ids=lambda p: p.stem)
@@ -40,6 +40,6 @@ def test_the_kernel_is_the_free_threaded_one(notebook):
     """The run happened on the kernel the learner chose, and the chapter says which build."""
     display = free_threaded_spec()["display_name"]
     assert display in notebook.status_bar(), notebook.status_bar()
-    if notebook.name.startswith("11"):
+    if notebook.name.startswith("12"):
         text = notebook.page.locator(".jp-Notebook").inner_text()
         assert "a free-threaded build; the GIL is off" in text
