@@ -213,5 +213,6 @@ def test_profile_sets_switch_back_and_forth_and_refuse_unknown_names():
         demo.use("steady")
         assert demo.sites["Real Python"].profile.max_concurrent is None
         assert demo.sites["Jython"].profile.tail == 0
+        assert all(site.profile.refuse_over is None for site in demo.sites.values())
         with pytest.raises(ValueError, match="the profile sets are"):
             demo.use("dial-up")

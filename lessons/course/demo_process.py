@@ -44,13 +44,25 @@ class SiteView:
     def port(self) -> int:
         return int(self.url.rsplit(":", 1)[1].strip("/"))
 
+    def counts(self) -> dict[str, int]:
+        """This site's counts, asked of the child: see DemoSitesProcess.counts()."""
+        return self.handle.counts()[self.profile.name]
+
     @property
     def requests_served(self) -> int:
-        return self.handle._counts()[self.profile.name][0]
+        return self.counts()["requests"]
 
     @property
     def connections_accepted(self) -> int:
-        return self.handle._counts()[self.profile.name][1]
+        return self.counts()["connections"]
+
+    @property
+    def refused(self) -> int:
+        return self.counts()["refused"]
+
+    @property
+    def busiest(self) -> int:
+        return self.counts()["busiest"]
 
 
 class DemoSitesProcess(SitesFace):
@@ -177,15 +189,14 @@ class DemoSitesProcess(SitesFace):
             self._control.sendall(json.dumps(message).encode() + b"\n")
             return self._read(time.monotonic() + ANSWER_SECONDS)
 
-    def _counts(self) -> dict[str, list[int]]:
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Per site, since the start (one question to the child): requests, connections,
+        refused (the 429s sent), busiest (the most requests under way at once)."""
         return self._command(op="counts")
 
-    def counts(self) -> dict[str, dict[str, int]]:
-        """Requests served and connections accepted, per site, since the start (one question)."""
-        return {
-            name: {"requests": served, "connections": accepted}
-            for name, (served, accepted) in self._counts().items()
-        }
+    def reset_busiest(self) -> None:
+        """Each site's busiest becomes the number of requests under way now."""
+        self._command(op="reset_busiest")
 
     def configure(self, name: str | None = None, **settings) -> None:
         """Change a profile while running: configure("Jython", latency=0.2, error_rate=0.1).

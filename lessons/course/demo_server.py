@@ -11,12 +11,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import json
+import os
 import random
+import signal
+import sys
 
 HOST = "127.0.0.1"
 IDLE_SECONDS = 30  # an idle keep-alive connection is closed after this long
 MAX_HEAD = 16 * 1024  # a request line and headers longer than this are refused
 BACKLOG = 2048  # connections waiting to be accepted; a small backlog drops SYNs under load
+REFUSED_PAGE = b"<html><body><h1>429 Too Many Requests</h1><p>Try again later.</p></body></html>\n"
 
 
 @dataclasses.dataclass
@@ -33,6 +38,7 @@ class SiteProfile:
     tail: float = 0.0  # a heavy tail: latency times a log-normal factor of this sigma (0: none)
     slow_rate: float = 0.0  # share of answers that take slow_latency more, as a busy server does
     slow_latency: float = 1.0
+    refuse_over: int | None = None  # more requests than this at once: "429 Too Many Requests"
 
 
 # Modelled on the real sites: the Jython site answers more slowly than Real Python.
@@ -145,10 +151,13 @@ class _Connection(asyncio.Protocol):
         keep_alive = "keep-alive" in tokens if version == "HTTP/1.0" else "close" not in tokens
         if self.idle is not None:
             self.idle.cancel()
-        self.answering = asyncio.ensure_future(self.site.answer(self, method, keep_alive))
+        refuse = self.site.arrive()
+        self.answering = asyncio.ensure_future(self.site.answer(self, method, keep_alive, refuse))
         self.answering.add_done_callback(self._answered)
 
     def _answered(self, task: asyncio.Task) -> None:
+        """The answer is written, or the connection dropped (the task cancelled): next one."""
+        self.site.under_way -= 1
         self.answering = None
         if not self.transport.is_closing():
             self._wait_for_next()
@@ -157,7 +166,11 @@ class _Connection(asyncio.Protocol):
 
 
 class DemoSite:
-    """One demo site: its profile, its seeded random source, and what it has served."""
+    """One demo site: its profile, its seeded random source, and what it has served.
+
+    A request is under way from the moment it is parsed until its answer is written or its
+    connection drops; `busiest` is the most under way at once, `refused` the 429s sent.
+    """
 
     def __init__(self, profile: SiteProfile, seed: int = DEFAULT_SEED) -> None:
         self.profile = profile
@@ -168,6 +181,9 @@ class DemoSite:
         self._page = b""
         self.requests_served = 0
         self.connections_accepted = 0
+        self.refused = 0
+        self.under_way = 0
+        self.busiest = 0
         self.open_connections: set[_Connection] = set()
         self.server: asyncio.Server | None = None
         self.port = 0
@@ -203,34 +219,60 @@ class DemoSite:
         if self._slots_for != p.max_concurrent:
             self._slots_for = p.max_concurrent
             self._slots = asyncio.Semaphore(p.max_concurrent) if p.max_concurrent else None
-        self.requests_served += 1
         return delay, error, drop, self._page
 
-    async def answer(self, connection: _Connection, method: str, keep_alive: bool) -> None:
+    def arrive(self) -> bool:
+        """Count a request just parsed; True if the site refuses it: too many under way."""
+        self.requests_served += 1
+        self.under_way += 1
+        self.busiest = max(self.busiest, self.under_way)
+        return self.profile.refuse_over is not None and self.under_way > self.profile.refuse_over
+
+    def counts(self) -> dict[str, int]:
+        """Requests, connections, 429s sent, and the most requests under way at once."""
+        return {
+            "requests": self.requests_served,
+            "connections": self.connections_accepted,
+            "refused": self.refused,
+            "busiest": self.busiest,
+        }
+
+    async def _think(self, method: str) -> tuple[str, bytes, dict] | None:
+        """Wait as the profile says (for a slot, then the latency): the answer, or None to drop."""
         delay, error, drop, page = self._draw()
         if self._slots is None:
             await asyncio.sleep(delay)
         else:
             async with self._slots:  # a throttling site: wait for a free slot, then think
                 await asyncio.sleep(delay)
-        transport = connection.transport
         if drop:
+            return None
+        if method not in ("GET", "HEAD"):
+            return "405 Method Not Allowed", b"", {"Allow": "GET, HEAD"}
+        if error:
+            return "500 Internal Server Error", b"<html><body><h1>500</h1></body></html>\n", {}
+        return "200 OK", page, {}
+
+    async def answer(
+        self, connection: _Connection, method: str, keep_alive: bool, refuse: bool = False
+    ) -> None:
+        if refuse:  # too many at once: said at once, with no latency and no wait for a slot
+            self.refused += 1
+            answer = "429 Too Many Requests", REFUSED_PAGE, {"Retry-After": 1}
+        else:
+            answer = await self._think(method)
+        transport = connection.transport
+        if answer is None:
             transport.close()  # no answer at all: the client sees the connection dropped
             return
-        if method not in ("GET", "HEAD"):
-            status, body, error = "405 Method Not Allowed", b"", False
-        elif error:
-            status, body = "500 Internal Server Error", b"<html><body><h1>500</h1></body></html>\n"
-        else:
-            status, body = "200 OK", page
+        status, body, extra = answer
         headers = {
             "Content-Type": "text/html; charset=utf-8",
             "Content-Length": len(body),
             "X-Demo-Site": self.profile.name,
             "Connection": "keep-alive" if keep_alive else "close",
+            **extra,
         }
-        if status.startswith("405"):
-            headers["Allow"] = "GET, HEAD"
         transport.write(_response(status, headers, body, with_body=method != "HEAD"))
         if not keep_alive:
             transport.close()
@@ -263,6 +305,12 @@ def configure_sites(sites: dict[str, DemoSite], name: str | None, settings: dict
             setattr(sites[each].profile, key, value)
 
 
+def reset_busiest(sites: dict[str, DemoSite]) -> None:
+    """Each site's busiest becomes the number under way now: the start of a new measure."""
+    for site in sites.values():
+        site.busiest = site.under_way
+
+
 # ---- the child process: serve the sites, obey the parent, end when the parent is gone ----------
 
 
@@ -272,8 +320,6 @@ async def serve_for_parent(control_port: int, token: str, profiles, seed: int) -
     The parent listens, the child connects. When the parent ends, however it ends (even killed
     with SIGKILL), its side of the connection closes: the child reads end-of-file and stops.
     """
-    import json
-
     reader, writer = await asyncio.open_connection(HOST, control_port)
 
     def send(message: dict) -> None:
@@ -296,9 +342,10 @@ async def serve_for_parent(control_port: int, token: str, profiles, seed: int) -
                 except ValueError as error:
                     send({"error": str(error)})
             elif command["op"] == "counts":
-                send(
-                    {name: [s.requests_served, s.connections_accepted] for name, s in sites.items()}
-                )
+                send({name: site.counts() for name, site in sites.items()})
+            elif command["op"] == "reset_busiest":
+                reset_busiest(sites)
+                send({"ok": True})
             elif command["op"] == "stop":
                 break
     finally:
@@ -308,13 +355,7 @@ async def serve_for_parent(control_port: int, token: str, profiles, seed: int) -
 
 
 if __name__ == "__main__":
-    import json
-    import os
-    import sys
-
     port, seed, profiles = int(sys.argv[1]), int(sys.argv[2]), json.loads(sys.argv[3])
-    import signal
-
     # A kernel's interrupt (or Ctrl-C) is meant for the learner's code, not for the sites.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(ImportError, ValueError, OSError):  # not on Windows; or capped

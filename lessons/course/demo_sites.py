@@ -14,6 +14,7 @@ from .demo_server import (
     check_settings,
     close_sites,
     configure_sites,
+    reset_busiest,
     start_sites,
 )
 
@@ -40,11 +41,9 @@ class SitesFace:
                 self.configure(profile.name, **settings)
 
     def counts(self) -> dict[str, dict[str, int]]:
-        """Requests served and connections accepted, per site, since the start."""
-        return {
-            name: {"requests": site.requests_served, "connections": site.connections_accepted}
-            for name, site in self.sites.items()
-        }
+        """Per site, since the start: requests, connections, refused (the 429s sent), and
+        busiest (the most requests under way at once; reset_busiest() starts a new measure)."""
+        return {name: site.counts() for name, site in self.sites.items()}
 
     def __enter__(self):
         return self
@@ -99,6 +98,17 @@ class DemoSites(SitesFace):
         check_settings(list(self.sites), name, settings)
         self._loop.call_soon_threadsafe(configure_sites, self.sites, name, settings)
         self._call(asyncio.sleep(0))  # the loop has applied them: the next request sees them
+
+    def reset_busiest(self) -> None:
+        """Each site's busiest becomes the number of requests under way now."""
+
+        async def reset() -> None:
+            # An answer the caller has read may have left the count only in the loop's next
+            # step (see _Connection._answered): one step more, and it has.
+            await asyncio.sleep(0)
+            reset_busiest(self.sites)
+
+        self._call(reset())
 
     def stop(self) -> None:
         """Stop serving, close every open connection, and free the ports."""
