@@ -99,6 +99,7 @@ REBUILT_KEYS = [
     "ch06_one_session_per_thread",
     "ch07_how_many_threads",
     "ch08_primitives",
+    "ch09_coordination",
     "ch10_gui_thread",
     "ch11_waiting",
     "ch12_computing",

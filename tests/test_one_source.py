@@ -26,6 +26,7 @@ EXPECTED = {
     "06_one_session_per_thread.ipynb": {"threaded"},
     "07_how_many_threads.ipynb": {"threaded"},
     "08_primitives.ipynb": {"threaded", "primitives"},
+    "09_coordination.ipynb": {"threaded"},
     "10_gui_thread.ipynb": {"gui_thread"},
     "11_waiting.ipynb": {"threaded", "asynchronous", "processes"},
     "12_computing.ipynb": {"cpu"},

@@ -38,6 +38,7 @@ CHAPTER_MODULES = (
     "lessons.chapters.ch06",
     "lessons.chapters.ch07",
     "lessons.chapters.ch08",
+    "lessons.chapters.ch09",
     "lessons.chapters.ch10",
     "lessons.chapters.ch11",
     "lessons.chapters.ch12",

@@ -16,7 +16,7 @@ from .test_jupyterlab import (  # noqa: F401 (collected here, on this module's n
 )
 
 pytestmark = pytest.mark.timeout(600)
-CHAPTERS = [path for path in NOTEBOOKS if path.name[:2] in ("02", "04", "05", "11", "12")]
+CHAPTERS = [path for path in NOTEBOOKS if path.name[:2] in ("02", "04", "05", "09", "11", "12")]
 
 
 @pytest.fixture(scope="module", params=CHAPTERS, ids=lambda p: p.stem)
