@@ -38,6 +38,9 @@ def stop_run(function, max_workers: int = 5):
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # the J and R of every thread
             returned = quiet(demo_pages(), max_workers=max_workers)
+    except Exception as error:  # the learner's bug: one line about it, and the kernel is fine
+        print(f"{function.__name__} raised {type(error).__name__}: {error}")
+        return None
     finally:
         done.set()
     elapsed = time.perf_counter() - start
@@ -83,7 +86,13 @@ def press_interrupt(*functions, after: float = INTERRUPT_AFTER) -> dict[str, int
     after_interrupt = {}
     for function in functions:
         label = _label(function)
-        fetched, at = _interrupted(function, after)
+        if not callable(getattr(function, "__globals__", {}).get("download_site")):
+            print(f"{label}: run the cell that defines download_site first.")
+            continue
+        fetched, at, error = _interrupted(function, after)
+        if error:
+            print(error)
+            continue
         if at is None:
             print(f"{label}: finished before the interrupt.")
             continue
@@ -103,8 +112,9 @@ def _label(function) -> str:
     return f"your {function.__name__}"
 
 
-def _interrupted(function, after: float) -> tuple[list[float], float | None]:
-    """(when each page arrived, when the interrupt came); waits for the threads that go on."""
+def _interrupted(function, after: float) -> tuple[list[float], float | None, str | None]:
+    """(when each page arrived, when the interrupt came, what the function raised); waits for
+    the threads that go on."""
     site = function.__globals__["download_site"]
     fetched, state = [], {"in_call": False, "at": None}
     lock = threading.Lock()
@@ -132,6 +142,8 @@ def _interrupted(function, after: float) -> tuple[list[float], float | None]:
                 quiet(demo_pages(), max_workers=5)
             except KeyboardInterrupt:
                 pass
+            except Exception as error:  # the learner's bug: one line, and the run is over
+                state["error"] = f"{function.__name__} raised {type(error).__name__}: {error}"
             finally:
                 with lock:
                     state["in_call"] = False
@@ -139,7 +151,7 @@ def _interrupted(function, after: float) -> tuple[list[float], float | None]:
             _settle(fetched)
     except KeyboardInterrupt:  # landed in a `finally` above: the run is over all the same
         _settle(fetched)
-    return fetched, state["at"]
+    return fetched, state["at"], state.get("error")
 
 
 def _settle(fetched: list, quiet_for: float = 0.5, limit: float = 10.0) -> None:
