@@ -69,7 +69,7 @@ def test_a_strict_site_refuses_and_a_semaphore_per_site_keeps_under_its_limit(ca
     said = capsys.readouterr().out
     assert sum(d.status == 429 for d in refused.downloads) > 0
     assert all(d.error is None for d in polite.downloads) and len(polite.downloads) == 160
-    assert said.count("at most 3 requests at once; 0 refused (429).") == 2  # the polite run
+    assert said.count("saw at most 3 requests at once, and refused 0 (429).") == 2  # the polite run
     assert "polite_download_site" not in said  # recorded, not named to the learner
     assert ch09.plot_at_once(refused, polite).data.startswith(b"\x89PNG")
     assert start_demo_sites().sites["Jython"].profile.refuse_over is None  # restored

@@ -15,7 +15,7 @@ import types
 from ..course import builds, newer
 from ..course.exercises import Verdict, described, not_yet
 from ..course.plotting import to_png
-from ..course.program import as_program
+from ..course.program import rebound
 from ..course.runs import run
 from ..course.sites import demo_pages, site_letter, sites_changed, start_demo_sites
 from .ch09_deadlock import check_no_deadlock, run_pair, try_twice
@@ -52,20 +52,36 @@ def _counts(demo) -> dict[str, dict[str, int]]:
 def _say_sites(before: dict, after: dict) -> None:
     for name, now in after.items():
         refused = now["refused"] - before[name]["refused"]
-        print(f"{name}: at most {now['busiest']} requests at once; {refused} refused (429).")
+        print(f"{name} saw at most {now['busiest']} requests at once, and refused {refused} (429).")
 
 
 # ---- section 1: a site that refuses -----------------------------------------------------------
 
 
 def strict_run(function, max_workers: int = 10, serves: int = SERVES):
-    """Your program over the 160 pages while each demo site refuses past `serves` at once."""
+    """Your program over the 160 pages while each demo site refuses past `serves` at once.
+
+    When your program maps a function of yours that calls download_site (polite_download_site,
+    say), the course records download_site inside it: a page counts from its request, not from
+    the wait at your semaphore."""
     demo = start_demo_sites()
-    program = as_program(function, _site_of(function))
+    helper = _site_of(function)
+    wrap = names = None
+    if helper != "download_site":
+        recorded = {}
+
+        def forward(url):
+            return recorded["download_site"](url)
+
+        def wrap(download_site):
+            recorded["download_site"] = download_site
+            return download_site
+
+        names = {helper: rebound(function.__globals__[helper], download_site=forward)}
     with sites_changed(demo, refuse_over=serves):
         demo.reset_busiest()
         before = _counts(demo)
-        result = run(program, max_workers, sites="demo", caution=False)
+        result = run(function, max_workers, sites="demo", caution=False, wrap=wrap, names=names)
         _say_sites(before, _counts(demo))
     return result
 
@@ -96,11 +112,11 @@ def plot_at_once(*runs, serves: int = SERVES):
     for ax, each in zip(axes, runs, strict=True):
         for letter, style in (("J", "-"), ("R", ":")):
             times, busy = under_way(each, letter)
-            ax.step(times, busy, style, where="post", label=f"{letter} under way")
+            ax.step(times, busy, style, where="post", label=f"{letter}: your requests out")
         ax.axhline(serves, color="grey", linestyle="--", label=f"the site takes {serves}")
         refused = sum(d.status == 429 for d in each.downloads)
         ax.set(title=f"{each.max_workers} workers: {refused} refused", xlabel="seconds")
-    axes[0].set(ylabel="requests at once")
+    axes[0].set(ylabel="requests out at once")
     axes[0].legend(loc="upper right")
     return Image(data=to_png(figure))
 

@@ -271,7 +271,12 @@ def newer_python(found: dict[str, str] | None = None) -> tuple[str, str] | None:
     try:
         from jupyter_client.kernelspec import KernelSpecManager
 
-        specs = KernelSpecManager().get_all_specs()
+        manager = KernelSpecManager()
+        standard = os.environ.get(STANDARD_PYTHON)
+        if standard:  # a free-threaded kernel: JupyterLab's kernels live beside that Python
+            prefix = os.path.dirname(os.path.dirname(standard))
+            manager.kernel_dirs.append(os.path.join(prefix, "share", "jupyter", "kernels"))
+        specs = manager.get_all_specs()
         candidates += [specs[name]["spec"]["argv"][0] for name in NEWER_NAMES if name in specs]
     except ImportError:  # no Jupyter here
         pass

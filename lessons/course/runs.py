@@ -62,6 +62,8 @@ def run(
     on_download: Callable[[Download], None] | None = None,
     recorder: Recorder | None = None,
     caution: bool = True,
+    wrap: Callable[[Callable], Callable] | None = None,
+    names: dict | None = None,
 ) -> Run:
     """Run a program over the lesson's pages, timed and recorded: your own download_all_sites
     (the function a cell defined), or one of the lesson's by name (MODES: "sync", "threads",
@@ -72,6 +74,7 @@ def run(
     quiet=True) and, with show=True, the lesson's closing line "Downloaded 160 in N seconds",
     then (with caution=True) a caution if the machine was shared meanwhile (contention).
     Returns the Run: every download, with its thread and times, for plots and checks.
+    `wrap` and `names` go to record_run, for your own program only.
     """
     if isinstance(program, str) and program not in MODES:
         raise ValueError(f"mode must be one of {MODES}; got {program!r}")
@@ -108,7 +111,9 @@ def run(
         if isinstance(program, str):
             result = record_mode(mode, sites, recorder, workers)
         else:
-            result = record_run(program, sites, recorder, mode, workers, label_workers=label)
+            result = record_run(
+                program, sites, recorder, mode, workers, wrap, names, label_workers=label
+            )
     result.shared = watched.shared
     result.notes[:0] = notes
     if show:
