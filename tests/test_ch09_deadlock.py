@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from lessons.chapters import ch09
 from lessons.chapters import ch09_deadlock as ch
 
 pytestmark = pytest.mark.timeout(120)
@@ -206,8 +207,8 @@ def test_the_fixed_pair_finishes_with_every_page_and_report(capsys):
 
 
 def test_a_plain_lock_refuses_the_same_thread_twice_and_an_rlock_does_not(capsys):
-    assert ch.try_twice(threading.Lock) is False
-    assert ch.try_twice(threading.RLock) is True
+    assert ch09.try_twice(threading.Lock) is False
+    assert ch09.try_twice(threading.RLock) is True
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("Lock: the second acquire() in the same thread gave False after")
     assert lines[1].startswith("RLock: the second acquire() in the same thread gave True after")

@@ -18,7 +18,7 @@ from ..course.plotting import to_png
 from ..course.program import rebound
 from ..course.runs import run
 from ..course.sites import demo_pages, site_letter, sites_changed, start_demo_sites
-from .ch09_deadlock import check_no_deadlock, run_pair, try_twice
+from .ch09_deadlock import check_no_deadlock, run_pair
 from .ch09_futures import (
     check_first_error,
     count_progress,
@@ -119,6 +119,21 @@ def plot_at_once(*runs, serves: int = SERVES):
     axes[0].set(ylabel="requests out at once")
     axes[0].legend(loc="upper right")
     return Image(data=to_png(figure))
+
+
+# ---- the deadlock's last paragraph: a lock taken twice by one thread -----------------------------
+
+
+def try_twice(lock_factory) -> bool:
+    """The same thread takes a new lock twice: does the second acquire() succeed?"""
+    lock, name = lock_factory(), {threading.Lock: "Lock", threading.RLock: "RLock"}[lock_factory]
+    lock.acquire()
+    start = time.perf_counter()
+    got, waited = lock.acquire(timeout=0.5), time.perf_counter() - start
+    print(f"{name}: the second acquire() in the same thread gave {got} after {waited:.2f} s.")
+    for _ in range(1 + got):
+        lock.release()
+    return got
 
 
 # ---- section 5: context variables in new threads ------------------------------------------------

@@ -13,6 +13,7 @@ import traceback
 import types
 
 from ..course.exercises import Verdict, not_yet
+from ..course.progress import Progress
 
 LETTERS = "JR" * 80  # the lesson's 160 pages, J and R alternating
 REPORTS = 20
@@ -59,14 +60,26 @@ def _pair(record_page, write_report, log, seconds: float) -> tuple[Pair, list]:
         thread.start()
     go.set()  # both threads are started: off they go, together
     start = time.perf_counter()
-    for thread in threads:
-        thread.join(max(0.0, start + seconds - time.perf_counter()))
+    _join(threads, start + seconds, seconds)
     elapsed = time.perf_counter() - start
     stuck, lines = [t for t in threads if t.is_alive()], list(log)
     reports, names = sum("report" in str(line) for line in lines), [t.name for t in stuck]
     pair = Pair(not stuck, elapsed, len(lines) - reports, reports, names, [], errors, lines)
     pair.dump = dump_threads(stuck)
     return pair, stuck
+
+
+def _join(threads, deadline: float, seconds: float, step: float = 0.25) -> None:
+    """Join the threads by the deadline; a bar shows the wait once it passes a step."""
+    bar = None
+    while (alive := [t for t in threads if t.is_alive()]) and time.perf_counter() < deadline:
+        alive[0].join(min(step, max(0.0, deadline - time.perf_counter())))
+        if bar is None and alive[0].is_alive():
+            bar = Progress(round(seconds / step), f"both threads, {seconds:.0f} s at most")
+        if bar is not None:
+            bar.step()
+    if bar is not None:
+        bar.finish(ok=not any(t.is_alive() for t in threads))
 
 
 def dump_threads(threads) -> list[str]:
@@ -119,18 +132,6 @@ def run_pair(record_page, seconds: float = 2.0) -> Pair | None:
         print(f"{' and '.join(held)} {('was', 'were')[len(held) > 1]} held before this run began."
               "\nRun the cell that makes the locks again, for new ones.")  # fmt: skip
     return pair
-
-
-def try_twice(lock_factory) -> bool:
-    """The same thread takes a new lock twice: does the second acquire() succeed?"""
-    lock, name = lock_factory(), {threading.Lock: "Lock", threading.RLock: "RLock"}[lock_factory]
-    lock.acquire()
-    start = time.perf_counter()
-    got, waited = lock.acquire(timeout=0.5), time.perf_counter() - start
-    print(f"{name}: the second acquire() in the same thread gave {got} after {waited:.2f} s.")
-    for _ in range(1 + got):
-        lock.release()
-    return got
 
 
 class _Abandoned(BaseException):

@@ -12,6 +12,7 @@ import time
 
 from ..course.exercises import described
 from ..course.program import rebound
+from ..course.progress import Progress
 from ..course.sites import demo_pages
 
 INTERRUPT_AFTER = 0.5  # seconds into a run when the course presses "interrupt"
@@ -84,23 +85,33 @@ def press_interrupt(*functions, after: float = INTERRUPT_AFTER) -> dict[str, int
         print("Run this from the notebook: an interrupt reaches only the main thread.")
         return {}
     after_interrupt = {}
+    bar = Progress(len(functions), f"runs, each interrupted after {after} s")
     for function in functions:
         label = _label(function)
-        if not callable(getattr(function, "__globals__", {}).get("download_site")):
-            print(f"{label}: run the cell that defines download_site first.")
-            continue
-        fetched, at, error = _interrupted(function, after)
-        if error:
-            print(error)
-            continue
-        if at is None:
-            print(f"{label}: finished before the interrupt.")
-            continue
-        late = [t for t in fetched if t > at]
-        went_on = f", for {max(late) - at:.2f} s" if late else ""
-        print(f"{label}: {len(late)} pages fetched after the interrupt{went_on}.")
-        after_interrupt[label] = len(late)
+        late = _one(function, label, after)
+        if late is not None:
+            after_interrupt[label] = late
+        bar.step(label)
+    bar.finish()
     return after_interrupt
+
+
+def _one(function, label: str, after: float) -> int | None:
+    """One interrupted run, said in one line: the pages fetched after the interrupt."""
+    if not callable(getattr(function, "__globals__", {}).get("download_site")):
+        print(f"{label}: run the cell that defines download_site first.")
+        return None
+    fetched, at, error = _interrupted(function, after)
+    if error:
+        print(error)
+        return None
+    if at is None:
+        print(f"{label}: finished before the interrupt.")
+        return None
+    late = [t for t in fetched if t > at]
+    went_on = f", for {max(late) - at:.2f} s" if late else ""
+    print(f"{label}: {len(late)} pages fetched after the interrupt{went_on}.")
+    return len(late)
 
 
 def _label(function) -> str:
