@@ -62,7 +62,7 @@ def _silent(*values, **options) -> None:
     """A print that prints nothing."""
 
 
-def count_futures(futures: list, patience: float = 10.0) -> dict[str, int]:
+def count_futures(futures: list, patience: float = 10.0) -> None:
     """What a pool shut down with cancel_futures=True left: done, cancelled, still under way;
     then waits (bounded) for those under way, so that their marks stay in this cell."""
     cancelled = sum(f.cancelled() for f in futures)
@@ -74,8 +74,8 @@ def count_futures(futures: list, patience: float = 10.0) -> dict[str, int]:
     # A cancelled future counts as done() but never as finished for wait(): leave them out.
     concurrent.futures.wait([f for f in futures if not f.done()], timeout=patience)
     late = time.perf_counter() - start
-    print(f"Under way at the stop: {running}. They finished {late:.2f} s later.")
-    return {"done": done, "cancelled": cancelled, "running": running}
+    after = "\n" if running else ""  # the marks of the pages that were under way
+    print(f"{after}Under way at the stop: {running}. They finished {late:.2f} s later.")
 
 
 def press_interrupt(*functions, after: float = INTERRUPT_AFTER) -> dict[str, int]:
