@@ -217,7 +217,7 @@ def test_a_plain_lock_refuses_the_same_thread_twice_and_an_rlock_does_not(capsys
 def test_the_key_is_correct_and_the_check_restores_the_names():
     names = learner(LESSON, KEY)
     before = {n: names[n] for n in ("counts", "log", "counts_lock", "log_lock")}
-    verdict = ch.check_no_deadlock(names["write_report"])
+    verdict = ch09.check_no_deadlock(names["write_report"])
     assert verdict.correct, verdict
     assert "160 pages and 20 reports" in verdict
     assert "one order for the locks: counts_lock, then log_lock" in verdict
@@ -228,7 +228,7 @@ def test_the_key_is_correct_and_the_check_restores_the_names():
 @pytest.mark.parametrize("name", RIGHT)
 def test_right_answers_written_differently_are_correct(name):
     names = learner(LESSON, RIGHT[name])
-    verdict = ch.check_no_deadlock(names["write_report"])
+    verdict = ch09.check_no_deadlock(names["write_report"])
     assert verdict.correct, verdict
 
 
@@ -236,7 +236,7 @@ def test_right_answers_written_differently_are_correct(name):
 def test_wrong_answers_say_why(name):
     source, said = WRONG[name]
     names = learner(LESSON, source)
-    verdict = ch.check_no_deadlock(names["write_report"])
+    verdict = ch09.check_no_deadlock(names["write_report"])
     assert verdict.startswith("Not yet, because "), verdict
     for words in said:
         assert words in verdict, verdict
@@ -245,13 +245,13 @@ def test_wrong_answers_say_why(name):
 def test_the_template_is_not_yet_twice_even_after_the_demo_deadlocked(capsys):
     names = learner(LESSON)
     ch.run_pair(names["record_page"], seconds=0.5)  # the kernel's locks now held for ever
-    first = ch.check_no_deadlock(names["write_report"])
-    second = ch.check_no_deadlock(names["write_report"])
+    first = ch09.check_no_deadlock(names["write_report"])
+    second = ch09.check_no_deadlock(names["write_report"])
     assert not first.correct and first == second
     exec(KEY, names)  # the exercise's cell: a new write_report, the same held locks
-    assert ch.check_no_deadlock(names["write_report"]).correct  # the watched locks are new
+    assert ch09.check_no_deadlock(names["write_report"]).correct  # the watched locks are new
 
 
 def test_not_a_function_yet():
-    assert ch.check_no_deadlock(None).startswith("Not yet, because None is not a function yet")
+    assert ch09.check_no_deadlock(None).startswith("Not yet, because None is not a function yet")
     assert ch.run_pair(None) is None

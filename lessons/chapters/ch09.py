@@ -18,7 +18,7 @@ from ..course.plotting import to_png
 from ..course.program import rebound
 from ..course.runs import run
 from ..course.sites import demo_pages, site_letter, sites_changed, start_demo_sites
-from .ch09_deadlock import check_no_deadlock, run_pair
+from .ch09_deadlock import run_pair
 from .ch09_futures import (
     check_first_error,
     count_progress,
@@ -28,6 +28,7 @@ from .ch09_futures import (
     show_timeout,
     wait_error,
 )
+from .ch09_lockcheck import check_no_deadlock
 from .ch09_stop import count_futures, press_interrupt, stop_run
 
 SERVES = 3  # a strict demo site answers 429 past this many requests at once

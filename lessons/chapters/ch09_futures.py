@@ -186,8 +186,8 @@ def count_progress(submit_counted, copies: int = COPIES, workers: int = WORKERS)
     here = callbacks.pop(threading.current_thread().name, 0)
     print(f"{len(pool.futures)} pages submitted to {workers} workers.")
     print(f"pages_done, read every 0.25 s and at the end: {', '.join(map(str, readings))}")
-    print(f"The callback ran {callbacks.total()} times in worker threads "
-          f"({len(callbacks)} of them), {here} times in this cell's thread.")  # fmt: skip
+    workers_ran = f"{callbacks.total()} times in worker threads ({len(callbacks)} of them)"
+    print(f"The callback ran {workers_ran}, {here} times in this cell's thread.")
     if pool.callback_errors:
         print(f"It raised {len(pool.callback_errors)} times: {said(pool.callback_errors[0])}.")
 
@@ -222,8 +222,9 @@ def wait_error(wait_first_error, workers: int = WORKERS) -> None:
     try:
         done, not_done = call.returned
         failed = sum(not f.cancelled() and f.exception() is not None for f in done)
-        print(f"wait() returned after {call.seconds:.2f} s: {len(done)} done, "
-              f"{len(not_done)} not done. Done with an exception: {failed}.")  # fmt: skip
+        counted = f"{len(done)} done, {len(not_done)} not done"
+        print(f"wait() returned after {call.seconds:.2f} s: {counted}.")
+        print(f"Done with an exception: {failed}.")
     except (TypeError, ValueError):
         print(f"wait_first_error {outcome(call)}, not wait()'s (done, not_done).")
     print(f"Pages fetched by the end of the with-block: {served}.")
